@@ -1,0 +1,102 @@
+"""``workengine templates validate|schema|compile``: author tooling for the template catalog."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from workengine.catalog.loader import REPO_CONTENT_DIR, find_content_dir, load_compiled_catalog
+from workengine.catalog.problems import CatalogError, Problem
+from workengine.domain.template import WorkflowTemplate
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``templates`` command group to the top-level parser's ``subparsers``."""
+    templates = subparsers.add_parser("templates", help="validate, describe and compile workflow templates")
+    commands = templates.add_subparsers(dest="templates_command", required=True)
+
+    validate = commands.add_parser(
+        "validate", help="check every template under content/ (or PATH); exit 1 on any problem"
+    )
+    validate.add_argument("path", nargs="?", type=Path, help="content directory or compiled catalog JSON")
+    validate.set_defaults(func=run_validate)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of a workflow template")
+    schema.set_defaults(func=run_schema)
+
+    compile_ = commands.add_parser(
+        "compile", help="write the compiled catalog JSON that Lambda functions load"
+    )
+    compile_.add_argument("path", nargs="?", type=Path, help="content directory (default: the repository's)")
+    compile_.add_argument("--out", type=Path, help="output file (default: stdout)")
+    compile_.set_defaults(func=run_compile)
+
+
+def _resolve_source(path: Path | None) -> Path | None:
+    # Authors validate the YAML they edit, so the repository's content/ wins over a packaged build.
+    source = path or (REPO_CONTENT_DIR if REPO_CONTENT_DIR.is_dir() else find_content_dir(None))
+    if source is None:
+        print("error: no content directory found; pass PATH", file=sys.stderr)
+    return source
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        print(str(problem), file=sys.stderr)
+    print(f"{len(problems)} problem(s) found", file=sys.stderr)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from workengine.catalog.validate import parse_content
+
+    source = _resolve_source(args.path)
+    if source is None:
+        return EXIT_PROBLEMS
+    if source.is_file():
+        try:
+            count = len(load_compiled_catalog(source))
+        except CatalogError as exc:
+            _print_problems(exc.problems)
+            return EXIT_PROBLEMS
+    else:
+        parsed = parse_content(source)
+        if parsed.problems:
+            _print_problems(parsed.problems)
+            return EXIT_PROBLEMS
+        count = len(parsed.templates)
+    print(f"OK: {count} templates valid")
+    return EXIT_OK
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(WorkflowTemplate.model_json_schema(), indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+def run_compile(args: argparse.Namespace) -> int:
+    from workengine.catalog.loader import compile_catalog
+
+    source = _resolve_source(args.path)
+    if source is None:
+        return EXIT_PROBLEMS
+    if not source.is_dir():
+        print(f"error: {source} is not a content directory", file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        compiled = compile_catalog(source)
+    except CatalogError as exc:
+        _print_problems(exc.problems)
+        return EXIT_PROBLEMS
+    text = json.dumps(compiled, indent=2, sort_keys=True) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {len(compiled['templates'])} templates to {args.out}", file=sys.stderr)
+    return EXIT_OK

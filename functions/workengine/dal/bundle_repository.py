@@ -1,0 +1,296 @@
+"""Bundles, tasks, comments and audit events in the single table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from workengine.dal import table as t
+from workengine.dal.codec import AttributeMap, item_to_entity
+from workengine.dal.items import audit_event_item, bundle_item, comment_item, task_item
+from workengine.dal.transactions import (
+    TRANSACTION_ITEM_LIMIT,
+    WriteTransaction,
+    commit,
+    translate_transaction_error,
+)
+from workengine.domain.entities import AuditEvent, Bundle, Comment, Task
+from workengine.domain.errors import NotFoundError, ServiceUnavailableError
+from workengine.domain.paging import Cursor, Page
+
+_READ_THROTTLING = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+)
+
+
+def _cursor_out(last_key: AttributeMap | None) -> Cursor | None:
+    if not last_key:
+        return None
+    return {name: value["S"] for name, value in last_key.items()}
+
+
+def _cursor_in(cursor: Cursor | None) -> dict[str, Any]:
+    if not cursor:
+        return {}
+    return {"ExclusiveStartKey": {name: {"S": value} for name, value in cursor.items()}}
+
+
+class DynamoBundleRepository:
+    """Reads with GetItem/Query only; writes with TransactWriteItems conditioned on ``version``.
+
+    Raises NotFoundError for unknown (or other tenants') IDs, VersionConflictError when a condition
+    fails, ServiceUnavailableError when DynamoDB throttles past the client's retries.
+    """
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    # ---- reads ------------------------------------------------------------------------------------
+    def _query(self, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response: dict[str, Any] = self._client.query(TableName=self._table, **kwargs)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _READ_THROTTLING:
+                raise ServiceUnavailableError("the database is busy; retry the request") from exc
+            raise
+        return response
+
+    def _query_all(self, **kwargs: Any) -> Iterator[AttributeMap]:
+        """All items of a key condition, following LastEvaluatedKey past DynamoDB's 1 MB pages."""
+        start: dict[str, Any] = {}
+        while True:
+            response = self._query(**kwargs, **start)
+            yield from response.get("Items", [])
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return
+            start = {"ExclusiveStartKey": last}
+
+    def get_bundle(self, tenant_id: str, bundle_id: str) -> Bundle:
+        try:
+            response = self._client.get_item(
+                TableName=self._table,
+                Key={t.PK: {"S": t.bundle_pk(tenant_id, bundle_id)}, t.SK: {"S": t.BUNDLE_SK}},
+                ConsistentRead=True,
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _READ_THROTTLING:
+                raise ServiceUnavailableError("the database is busy; retry the request") from exc
+            raise
+        if "Item" not in response:
+            raise NotFoundError("bundle", bundle_id)
+        return item_to_entity(response["Item"], Bundle)
+
+    def get_bundle_with_tasks(self, tenant_id: str, bundle_id: str) -> tuple[Bundle, list[Task]]:
+        """One Query (more only past 1 MB): the bundle item and its tasks share a partition and prefix."""
+        bundle: Bundle | None = None
+        tasks: list[Task] = []
+        for item in self._query_all(
+            KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
+            ExpressionAttributeNames={"#pk": t.PK, "#sk": t.SK},
+            ExpressionAttributeValues={
+                ":pk": {"S": t.bundle_pk(tenant_id, bundle_id)},
+                ":prefix": {"S": t.BUNDLE_SK},
+            },
+            ConsistentRead=True,
+        ):
+            if item[t.SK]["S"] == t.BUNDLE_SK:
+                bundle = item_to_entity(item, Bundle)
+            else:
+                tasks.append(item_to_entity(item, Task))
+        if bundle is None:
+            raise NotFoundError("bundle", bundle_id)
+        tasks.sort(key=lambda task: task.position)
+        return bundle, tasks
+
+    def find_task(self, tenant_id: str, task_id: str) -> Task:
+        response = self._query(
+            IndexName=t.GSI_ENTITY,
+            KeyConditionExpression="#pk = :pk",
+            ExpressionAttributeNames={"#pk": "gsi_entity_pk"},
+            ExpressionAttributeValues={":pk": {"S": t.entity_pk(tenant_id, task_id)}},
+        )
+        for item in response.get("Items", []):
+            if item.get("entity_type", {}).get("S") == "task":
+                return item_to_entity(item, Task)
+        raise NotFoundError("task", task_id)
+
+    def list_tasks_for_assignee(
+        self,
+        tenant_id: str,
+        assignee: str,
+        *,
+        status: str | None,
+        due_before: date | None,
+        limit: int,
+        cursor: Cursor | None,
+    ) -> Page[Task]:
+        """One Query on the assignee index: status and due date bound the sort key when both are known."""
+        names = {"#pk": "gsi_assignee_pk"}
+        values: dict[str, Any] = {":pk": {"S": t.assignee_pk(tenant_id, assignee)}}
+        condition = "#pk = :pk"
+        extra: dict[str, Any] = {}
+        if status:
+            names["#sk"] = "gsi_assignee_sk"
+        if status and due_before:
+            condition += " AND #sk < :upper"
+            values[":upper"] = {"S": f"{status}#{due_before.isoformat()}"}
+            extra["FilterExpression"] = "begins_with(#sk, :status)"
+            values[":status"] = {"S": f"{status}#"}
+        elif status:
+            condition += " AND begins_with(#sk, :status)"
+            values[":status"] = {"S": f"{status}#"}
+        elif due_before:
+            extra["FilterExpression"] = "attribute_exists(due_date) AND due_date < :due"
+            values[":due"] = {"S": due_before.isoformat()}
+        response = self._query(
+            IndexName=t.GSI_ASSIGNEE,
+            KeyConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            Limit=limit,
+            **extra,
+            **_cursor_in(cursor),
+        )
+        items = [item_to_entity(item, Task) for item in response.get("Items", [])]
+        return Page(items=items, cursor=_cursor_out(response.get("LastEvaluatedKey")))
+
+    def list_bundles(
+        self,
+        tenant_id: str,
+        *,
+        status: str | None,
+        template_id: str | None,
+        limit: int,
+        cursor: Cursor | None,
+    ) -> Page[Bundle]:
+        """Newest first. One Query: by template (and status) on the template index, else by status."""
+        if template_id:
+            index, pk_name, sk_name = t.GSI_TEMPLATE, "gsi_template_pk", "gsi_template_sk"
+            pk_value = t.template_pk(tenant_id, template_id)
+        else:
+            index, pk_name, sk_name = t.GSI_BUNDLES, "gsi_bundles_pk", "gsi_bundles_sk"
+            pk_value = t.bundles_pk(tenant_id)
+        condition = "#pk = :pk"
+        names = {"#pk": pk_name}
+        values: dict[str, Any] = {":pk": {"S": pk_value}}
+        if status:
+            condition += " AND begins_with(#sk, :status)"
+            names["#sk"] = sk_name
+            values[":status"] = {"S": f"{status}#"}
+        response = self._query(
+            IndexName=index,
+            KeyConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            Limit=limit,
+            ScanIndexForward=False,
+            **_cursor_in(cursor),
+        )
+        items = [item_to_entity(item, Bundle) for item in response.get("Items", [])]
+        return Page(items=items, cursor=_cursor_out(response.get("LastEvaluatedKey")))
+
+    def list_events(
+        self, tenant_id: str, bundle_id: str, *, limit: int, cursor: Cursor | None
+    ) -> Page[AuditEvent]:
+        response = self._query(
+            KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
+            ExpressionAttributeNames={"#pk": t.PK, "#sk": t.SK},
+            ExpressionAttributeValues={
+                ":pk": {"S": t.bundle_pk(tenant_id, bundle_id)},
+                ":prefix": {"S": t.EVENT_SK_PREFIX},
+            },
+            Limit=limit,
+            **_cursor_in(cursor),
+        )
+        items = [item_to_entity(item, AuditEvent) for item in response.get("Items", [])]
+        return Page(items=items, cursor=_cursor_out(response.get("LastEvaluatedKey")))
+
+    def list_comments(self, tenant_id: str, bundle_id: str, task_id: str) -> list[Comment]:
+        return [
+            item_to_entity(item, Comment)
+            for item in self._query_all(
+                KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
+                ExpressionAttributeNames={"#pk": t.PK, "#sk": t.SK},
+                ExpressionAttributeValues={
+                    ":pk": {"S": t.bundle_pk(tenant_id, bundle_id)},
+                    ":prefix": {"S": f"{t.COMMENT_SK_PREFIX}{task_id}#"},
+                },
+            )
+        ]
+
+    # ---- writes -----------------------------------------------------------------------------------
+    def new_transaction(self) -> WriteTransaction:
+        return WriteTransaction(self._table)
+
+    def commit(self, transaction: WriteTransaction) -> None:
+        commit(self._client, transaction)
+
+    def create_bundle(self, bundle: Bundle, tasks: Sequence[Task], event: AuditEvent) -> None:
+        """Bundle + tasks + audit event, atomically when they fit one transaction.
+
+        Larger bundles write tasks in chunks first and the bundle item last, so no reader ever sees a
+        bundle without all its tasks; a failed chunk removes the tasks already written.
+        """
+        task_items = [task_item(task) for task in tasks]
+        head_capacity = TRANSACTION_ITEM_LIMIT - 2
+        written: list[AttributeMap] = []
+        try:
+            while len(task_items) > head_capacity:
+                chunk, task_items = task_items[:TRANSACTION_ITEM_LIMIT], task_items[TRANSACTION_ITEM_LIMIT:]
+                transaction = self.new_transaction()
+                for item in chunk:
+                    transaction.put_new(item, "task")
+                self.commit(transaction)
+                written.extend(chunk)
+            transaction = self.new_transaction()
+            transaction.put_new(bundle_item(bundle), "bundle")
+            for item in task_items:
+                transaction.put_new(item, "task")
+            transaction.put_new(audit_event_item(event), "audit_event")
+            self.commit(transaction)
+        except Exception:
+            self._remove(written)
+            raise
+
+    def _remove(self, items: list[AttributeMap]) -> None:
+        for start in range(0, len(items), 25):
+            batch = items[start : start + 25]
+            self._client.batch_write_item(
+                RequestItems={
+                    self._table: [
+                        {"DeleteRequest": {"Key": {t.PK: item[t.PK], t.SK: item[t.SK]}}} for item in batch
+                    ]
+                }
+            )
+
+    def save_changes(
+        self,
+        *,
+        bundle: tuple[Bundle, int] | None = None,
+        tasks: Sequence[tuple[Task, int]] = (),
+        new_comments: Sequence[Comment] = (),
+        events: Sequence[AuditEvent] = (),
+        extra: WriteTransaction | None = None,
+    ) -> None:
+        """One transaction: each (entity, expected_version) is written only if its stored version still
+        equals expected_version; comments and audit events are new items."""
+        transaction = self.new_transaction()
+        for task, expected in tasks:
+            transaction.put_versioned(task_item(task), expected, f"task:{task.task_id}")
+        if bundle is not None:
+            transaction.put_versioned(bundle_item(bundle[0]), bundle[1], f"bundle:{bundle[0].bundle_id}")
+        for comment in new_comments:
+            transaction.put_new(comment_item(comment), "comment")
+        for event in events:
+            transaction.put_new(audit_event_item(event), "audit_event")
+        if extra is not None:
+            transaction.operations.extend(extra.operations)
+        try:
+            self.commit(transaction)
+        except ClientError as exc:  # pragma: no cover - commit already translates
+            raise translate_transaction_error(exc, transaction) from exc

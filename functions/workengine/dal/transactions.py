@@ -1,0 +1,137 @@
+"""Atomic multi-item writes (TransactWriteItems) with optimistic locking.
+
+Every write of an existing item is conditioned on its ``version``; a new item on its absence. A lost
+condition becomes ``VersionConflictError`` carrying the item as it is now, read from the cancellation
+reason (``ReturnValuesOnConditionCheckFailure=ALL_OLD``) instead of a second read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from workengine.dal.codec import AttributeMap, deserialize
+from workengine.dal.table import KEY_ATTRIBUTES, PK, SK
+from workengine.domain.errors import ServiceUnavailableError, VersionConflictError
+
+TRANSACTION_ITEM_LIMIT = 100
+_THROTTLING_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    }
+)
+
+
+class TransactionConflict(VersionConflictError):
+    """Raised when a condition failed; ``index`` is the position of the failed operation."""
+
+    def __init__(self, message: str, details: dict[str, Any], index: int, label: str) -> None:
+        VersionConflictError.__init__(self, message, details)
+        self.index = index
+        self.label = label
+
+
+@dataclass
+class _Operation:
+    request: dict[str, Any]
+    label: str
+
+
+@dataclass
+class WriteTransaction:
+    """Collects puts for one atomic write; ``label`` names each operation for conflict reporting."""
+
+    table_name: str
+    operations: list[_Operation] = field(default_factory=list)
+
+    def put_new(self, item: AttributeMap, label: str = "new") -> None:
+        self.operations.append(
+            _Operation(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": item,
+                        "ConditionExpression": "attribute_not_exists(#pk)",
+                        "ExpressionAttributeNames": {"#pk": PK},
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+                label,
+            )
+        )
+
+    def put_versioned(self, item: AttributeMap, expected_version: int, label: str) -> None:
+        self.operations.append(
+            _Operation(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": item,
+                        "ConditionExpression": "attribute_exists(#pk) AND #version = :expected",
+                        "ExpressionAttributeNames": {"#pk": PK, "#version": "version"},
+                        "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+                label,
+            )
+        )
+
+    def delete(self, key: AttributeMap, label: str = "delete") -> None:
+        self.operations.append(
+            _Operation({"Delete": {"TableName": self.table_name, "Key": {PK: key[PK], SK: key[SK]}}}, label)
+        )
+
+    def __len__(self) -> int:
+        return len(self.operations)
+
+
+def public_view(item: AttributeMap) -> dict[str, Any]:
+    """An item as a client may see it: storage keys removed."""
+    return {k: v for k, v in deserialize(item).items() if k not in KEY_ATTRIBUTES and k != "entity_type"}
+
+
+def commit(client: Any, transaction: WriteTransaction) -> None:
+    """Write all operations atomically (at most 100; callers chunk larger sets).
+
+    Raises TransactionConflict (a VersionConflictError) when a condition fails, ServiceUnavailableError
+    when DynamoDB throttles or cancels for capacity after botocore's own retries.
+    """
+    if not transaction.operations:
+        return
+    if len(transaction.operations) > TRANSACTION_ITEM_LIMIT:
+        raise ValueError(f"a transaction holds at most {TRANSACTION_ITEM_LIMIT} operations")
+    try:
+        client.transact_write_items(TransactItems=[op.request for op in transaction.operations])
+    except ClientError as exc:
+        raise translate_transaction_error(exc, transaction) from exc
+
+
+def translate_transaction_error(exc: ClientError, transaction: WriteTransaction) -> Exception:
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code == "TransactionCanceledException":
+        reasons = exc.response.get("CancellationReasons") or []
+        for index, reason in enumerate(reasons):
+            if reason.get("Code") == "ConditionalCheckFailed":
+                current = public_view(reason["Item"]) if reason.get("Item") else None
+                label = transaction.operations[index].label if index < len(transaction.operations) else ""
+                return TransactionConflict(
+                    "the item was changed by someone else; reload it and retry",
+                    {"current": current, "conflict_on": label},
+                    index,
+                    label,
+                )
+        if any(reason.get("Code") in _THROTTLING_CODES for reason in reasons) or any(
+            reason.get("Code") == "TransactionConflict" for reason in reasons
+        ):
+            return ServiceUnavailableError("the database is busy; retry the request", {"code": code})
+    if code in _THROTTLING_CODES:
+        return ServiceUnavailableError("the database is busy; retry the request", {"code": code})
+    return exc

@@ -1,0 +1,216 @@
+"""Runtime entities (the contract's field names). Storage keys never appear here."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from workengine.domain.enums import (
+    ArtifactStatus,
+    BundleStatus,
+    EntityType,
+    JobStatus,
+    ProofKind,
+    ReminderKind,
+    ReminderStatus,
+    TaskStatus,
+)
+
+
+def utc_iso(value: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z`` suffix, second precision kept to microseconds when present."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class Entity(BaseModel):
+    """Pydantic serialises aware UTC datetimes as ``...Z`` in JSON mode."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class RequiredLinkState(BaseModel):
+    name: str
+    title: str
+    url: str | None = None
+
+
+class Bundle(Entity):
+    bundle_id: str
+    tenant_id: str
+    template_id: str
+    template_version: str
+    title: str
+    anchor_date: date
+    stage: str
+    status: BundleStatus = BundleStatus.ACTIVE
+    references: dict[str, str] = Field(default_factory=dict)
+    required_links: list[RequiredLinkState] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    assignees: dict[str, str] = Field(default_factory=dict)
+    owner: str
+    created_by: str
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None = None
+
+
+class Proof(BaseModel):
+    url: str | None = None
+    artifact_ids: list[str] = Field(default_factory=list)
+    comment: str | None = None
+    external_status: str | None = None
+
+    def missing(self, required: list[ProofKind]) -> list[ProofKind]:
+        present = {
+            ProofKind.URL: bool(self.url),
+            ProofKind.ARTIFACT: bool(self.artifact_ids),
+            ProofKind.COMMENT: bool(self.comment and self.comment.strip()),
+            ProofKind.EXTERNAL_STATUS: bool(self.external_status),
+        }
+        return [kind for kind in required if not present[kind]]
+
+
+class Task(Entity):
+    task_id: str
+    bundle_id: str
+    tenant_id: str
+    template_id: str
+    template_task_ref: str
+    position: int = 0
+    title: str
+    description: str | None = None
+    phase: str
+    assignee: str | None = None
+    due_date: date | None = None
+    offset_from: str | None = Field(default=None, description="task_id whose completion anchors due_date")
+    offset_days: int = 0
+    business_days: bool = False
+    remind_before_days: int = 1
+    status: TaskStatus = TaskStatus.TODO
+    waiting_for: str | None = None
+    follow_up_at: datetime | None = None
+    proof_required: list[ProofKind] = Field(default_factory=list)
+    proof: Proof = Field(default_factory=Proof)
+    instruction_doc_id: str | None = None
+    instruction_step_id: str | None = None
+    systems: list[str] = Field(default_factory=list)
+    validation: str | None = None
+    instructions_url: str | None = None
+    depends_on: list[str] = Field(default_factory=list)
+    has_assistant: bool = False
+    completed_at: datetime | None = None
+    completed_by: str | None = None
+    comments_count: int = 0
+    tags: list[str] = Field(default_factory=list)
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+
+class Comment(Entity):
+    comment_id: str
+    tenant_id: str
+    bundle_id: str
+    task_id: str
+    text: str
+    author: str
+    created_at: datetime
+
+
+class Reminder(Entity):
+    reminder_id: str
+    tenant_id: str
+    bundle_id: str
+    task_id: str | None = None
+    kind: ReminderKind
+    fire_at: datetime
+    recipient: str
+    status: ReminderStatus = ReminderStatus.PENDING
+    message: str = ""
+    details: dict[str, Any] = Field(default_factory=dict)
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime | None = None
+
+
+class Artifact(Entity):
+    artifact_id: str
+    tenant_id: str
+    bundle_id: str
+    task_id: str | None = None
+    filename: str
+    content_type: str
+    size_bytes: int
+    s3_key: str
+    status: ArtifactStatus = ArtifactStatus.PENDING
+    rejection_reason: str | None = None
+    created_by: str
+    created_at: datetime
+    uploaded_at: datetime | None = None
+    version: int = 1
+
+
+class AssistantJob(Entity):
+    job_id: str
+    tenant_id: str
+    bundle_id: str
+    task_id: str | None = None
+    template_task_ref: str | None = None
+    kind: str
+    status: JobStatus = JobStatus.QUEUED
+    input: dict[str, Any] = Field(default_factory=dict)
+    prompt: str | None = None
+    output: dict[str, Any] | None = None
+    error: str | None = None
+    attempts: int = 0
+    created_by: str
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+
+
+class AuditEvent(Entity):
+    event_id: str
+    tenant_id: str
+    entity_type: EntityType
+    entity_id: str
+    bundle_id: str | None = None
+    action: str
+    actor: str
+    at: datetime
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+class ExportFileEntry(BaseModel):
+    entity_type: str
+    file: str
+    count: int
+    sha256: str
+
+
+class ExcludedEntity(BaseModel):
+    entity_type: str
+    reason: str
+
+
+class ExportManifest(BaseModel):
+    format_version: int = 1
+    tenant_id: str
+    export_id: str
+    created_at: datetime
+    template_versions: dict[str, list[str]] = Field(default_factory=dict)
+    files: list[ExportFileEntry] = Field(default_factory=list)
+    not_exported: list[ExcludedEntity] = Field(default_factory=list)
+    artifact_binaries_included: bool = False
+
+
+def today_utc(now: datetime) -> date:
+    return now.astimezone(UTC).date()

@@ -1,0 +1,131 @@
+"""Template → bundle and tasks (pure: time and IDs are injected)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from workengine.domain.due_dates import due_date_from
+from workengine.domain.entities import Bundle, RequiredLinkState, Task
+from workengine.domain.enums import TaskStatus
+from workengine.domain.progress import derive_progress
+from workengine.domain.template import TaskDefinition, WorkflowTemplate
+
+USER_PREFIX = "user:"
+
+
+@dataclass(frozen=True)
+class NewBundleRequest:
+    template_id: str
+    title: str
+    anchor_date: date
+    references: dict[str, str] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    assignees: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InstantiatedBundle:
+    bundle: Bundle
+    tasks: list[Task]
+
+
+def resolve_assignee(default_assignee: str | None, assignees: dict[str, str], owner: str) -> str:
+    """``user:<id>`` is a literal user; anything else is a role looked up in ``assignees``.
+
+    A role the bundle did not map falls back to the bundle owner, so no task is ever unassigned.
+    """
+    if default_assignee is None:
+        return owner
+    if default_assignee.startswith(USER_PREFIX):
+        return default_assignee[len(USER_PREFIX) :]
+    return assignees.get(default_assignee, owner)
+
+
+def included_definitions(template: WorkflowTemplate, tags: list[str]) -> list[TaskDefinition]:
+    """Task definitions of the paths this bundle takes (``include_when_tag`` gates optional paths)."""
+    tag_set = set(tags)
+    return [d for d in template.tasks if d.include_when_tag is None or d.include_when_tag in tag_set]
+
+
+def instantiate_bundle(
+    template: WorkflowTemplate,
+    request: NewBundleRequest,
+    *,
+    tenant_id: str,
+    actor: str,
+    now: datetime,
+    new_id: Callable[[str], str],
+) -> InstantiatedBundle:
+    owner = request.assignees.get(template.owner_role, actor)
+    bundle_id = new_id("b")
+    definitions = included_definitions(template, request.tags)
+    task_ids = {d.key: new_id("t") for d in definitions}
+
+    tasks: list[Task] = []
+    for position, definition in enumerate(definitions):
+        # A task counting from an optional task this bundle leaves out counts from the anchor instead.
+        anchored_to = task_ids.get(definition.offset_from) if definition.offset_from else None
+        due = (
+            None
+            if anchored_to
+            else due_date_from(request.anchor_date, definition.offset_days, definition.business_days)
+        )
+        tasks.append(
+            Task(
+                task_id=task_ids[definition.key],
+                bundle_id=bundle_id,
+                tenant_id=tenant_id,
+                template_id=template.template_id,
+                template_task_ref=definition.key,
+                position=position,
+                title=definition.title,
+                description=definition.description,
+                phase=definition.phase,
+                assignee=resolve_assignee(definition.default_assignee, request.assignees, owner),
+                due_date=due,
+                offset_from=anchored_to,
+                offset_days=definition.offset_days,
+                business_days=definition.business_days,
+                remind_before_days=definition.remind_before_days,
+                status=TaskStatus.TODO,
+                proof_required=list(definition.proof_required),
+                instruction_doc_id=definition.instruction_doc_id,
+                instruction_step_id=definition.instruction_step_id,
+                systems=list(definition.systems),
+                validation=definition.validation,
+                instructions_url=None if definition.instruction_doc_id else definition.instructions_url,
+                depends_on=[task_ids[key] for key in definition.depends_on if key in task_ids],
+                has_assistant=definition.assistant is not None,
+                tags=list(definition.tags),
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+    stage, status = derive_progress(template.phase_ids(), tasks)
+    bundle = Bundle(
+        bundle_id=bundle_id,
+        tenant_id=tenant_id,
+        template_id=template.template_id,
+        template_version=template.pinned_version,
+        title=request.title,
+        anchor_date=request.anchor_date,
+        stage=stage,
+        status=status,
+        references=dict(request.references),
+        required_links=[
+            RequiredLinkState(name=link.name, title=link.title, url=request.references.get(link.name))
+            for link in template.required_links
+        ],
+        tags=list(dict.fromkeys([*template.tags, *request.tags])),
+        assignees=dict(request.assignees),
+        owner=owner,
+        created_by=actor,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    return InstantiatedBundle(bundle=bundle, tasks=tasks)

@@ -1,0 +1,123 @@
+"""The API Lambda: one resolver, one router per resource, errors mapped once to the contract's body."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from workengine.domain.errors import WorkEngineError
+from workengine.handlers.api.routes import bundles, tasks, templates
+from workengine.observability import logger, metrics, tracer
+
+MAX_BODY_BYTES = 256 * 1024
+PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
+
+app = APIGatewayHttpResolver(enable_validation=True)
+app.enable_swagger(path="/docs", title="work engine API", version="1.0.0")
+
+for _module in (templates, bundles, tasks):
+    app.include_router(_module.router)
+
+
+def error_response(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> Response[Any]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body={"error": {"code": code, "message": message, "details": details or {}}},
+    )
+
+
+@app.exception_handler(WorkEngineError)
+def handle_domain_error(exc: WorkEngineError) -> Response[Any]:
+    if exc.status >= 500:
+        logger.warning("request failed on a dependency", extra={"code": exc.code, "details": exc.details})
+    return error_response(exc.status, exc.code, exc.message, exc.details)
+
+
+@app.exception_handler(RequestValidationError)
+def handle_validation_error(exc: RequestValidationError) -> Response[Any]:
+    errors = [
+        {
+            "loc": [str(part) for part in error.get("loc", ())],
+            "message": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
+        for error in exc.errors()
+    ]
+    return error_response(422, "VALIDATION_ERROR", "the request is not valid", {"errors": errors})
+
+
+@app.exception_handler(IdempotencyValidationError)
+def handle_idempotency_mismatch(exc: IdempotencyValidationError) -> Response[Any]:
+    return error_response(
+        409, "IDEMPOTENCY_CONFLICT", "this Idempotency-Key was already used with a different request body"
+    )
+
+
+@app.exception_handler(IdempotencyAlreadyInProgressError)
+def handle_idempotency_in_progress(exc: IdempotencyAlreadyInProgressError) -> Response[Any]:
+    return error_response(
+        409, "IDEMPOTENCY_CONFLICT", "a request with this Idempotency-Key is still in progress; retry shortly"
+    )
+
+
+@app.not_found
+def handle_not_found(exc: Exception) -> Response[Any]:
+    return error_response(404, "NOT_FOUND", "no such route", {"path": app.current_event.path})
+
+
+@app.exception_handler(Exception)
+def handle_unexpected(exc: Exception) -> Response[Any]:
+    logger.exception("unhandled error")
+    return error_response(500, "INTERNAL_ERROR", "the server failed to handle the request")
+
+
+@app.get("/health", include_in_schema=False)
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def openapi_document() -> Response[str]:
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=app.get_openapi_json_schema(title="work engine API", version="1.0.0"),
+    )
+
+
+def payload_too_large() -> dict[str, Any]:
+    """Oversized bodies are refused before the resolver parses or validates anything."""
+    body = {
+        "error": {
+            "code": "PAYLOAD_TOO_LARGE",
+            "message": f"the request body exceeds {MAX_BODY_BYTES} bytes",
+            "details": {"limit": MAX_BODY_BYTES},
+        }
+    }
+    return {
+        "statusCode": 413,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if len(event.get("body") or "") > MAX_BODY_BYTES:
+        return payload_too_large()
+    return app.resolve(event, context)

@@ -1,0 +1,91 @@
+"""Wires services for the API from settings, once per cold start; tests override with ``reset()``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from aws_lambda_powertools.event_handler import Request
+
+from workengine.catalog.loader import TemplateCatalog, find_content_dir, load_catalog_from
+from workengine.dal.aws import client
+from workengine.dal.bundle_repository import DynamoBundleRepository
+from workengine.domain.enums import Role
+from workengine.domain.errors import UnauthorizedError
+from workengine.domain.identity import Identity
+from workengine.services.bundle_service import BundleService
+from workengine.services.hooks import ServiceHooks
+from workengine.services.pagination import PageTokenCodec
+from workengine.services.task_service import TaskService
+from workengine.services.template_service import TemplateService
+from workengine.settings import Settings, get_settings
+
+CLAIM_TENANT = "custom:tenant_id"
+CLAIM_ROLE = "custom:role"
+
+
+def current_identity(request: Request) -> Identity:
+    """The caller, from the JWT authorizer's verified claims only (HTTP API payload v2).
+
+    Raises UnauthorizedError when the claims are missing or incomplete.
+    """
+    claims = request.resolved_event.raw_event.get("requestContext", {}).get("authorizer", {}).get("jwt", {})
+    values = claims.get("claims") or {}
+    user, tenant, role = values.get("sub"), values.get(CLAIM_TENANT), values.get(CLAIM_ROLE)
+    if not (isinstance(user, str) and user and isinstance(tenant, str) and tenant):
+        raise UnauthorizedError("a valid bearer token is required")
+    try:
+        parsed_role = Role(str(role))
+    except ValueError as exc:
+        raise UnauthorizedError("the token carries no valid role") from exc
+    return Identity(tenant_id=tenant, user_id=user, role=parsed_role)
+
+
+@lru_cache(maxsize=1)
+def catalog() -> TemplateCatalog:
+    settings = get_settings()
+    source = find_content_dir(Path(settings.content_path) if settings.content_path else None)
+    if source is None:
+        raise RuntimeError("no template catalog found: set WORKENGINE_CONTENT_PATH")
+    return load_catalog_from(source)
+
+
+@lru_cache(maxsize=1)
+def hooks() -> ServiceHooks:
+    from workengine.services.default_hooks import build_hooks
+
+    return build_hooks(get_settings())
+
+
+@lru_cache(maxsize=1)
+def bundle_repository() -> DynamoBundleRepository:
+    return DynamoBundleRepository(client("dynamodb"), get_settings().table_name)
+
+
+def page_tokens(settings: Settings | None = None) -> PageTokenCodec:
+    return PageTokenCodec((settings or get_settings()).pagination_secret)
+
+
+@lru_cache(maxsize=1)
+def bundle_service() -> BundleService:
+    return BundleService(bundle_repository(), catalog(), page_tokens(), hooks=hooks())
+
+
+@lru_cache(maxsize=1)
+def task_service() -> TaskService:
+    return TaskService(bundle_repository(), catalog(), page_tokens(), hooks=hooks())
+
+
+@lru_cache(maxsize=1)
+def template_service() -> TemplateService:
+    return TemplateService(catalog())
+
+
+def reset() -> None:
+    """Forget every cached client and service (tests switch backends between cases)."""
+    get_settings.cache_clear()
+    for cached in (catalog, hooks, bundle_repository, bundle_service, task_service, template_service):
+        cached.cache_clear()
+    from workengine.handlers.api import idempotency
+
+    idempotency.reset()

@@ -1,0 +1,68 @@
+"""``Idempotency-Key`` on ``POST /bundles`` through the Powertools idempotency utility (DynamoDB).
+
+The record key hashes tenant + client key, so keys never collide across tenants; the request body is
+the validation payload, so the same key with another body is refused instead of replayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+
+from workengine.dal.aws import client
+from workengine.dal.table import PK, SK, TTL_ATTRIBUTE
+from workengine.settings import get_settings
+
+IDEMPOTENCY_PARTITION = "IDEMPOTENCY#create_bundle"
+
+CreateFn = Callable[..., dict[str, Any]]
+_cached: CreateFn | None = None
+_config: IdempotencyConfig | None = None
+
+
+def idempotent(create: CreateFn) -> CreateFn:
+    """Wrap ``create(request) -> response``; ``request`` is ``{"tenant_id", "key", "body"}``."""
+    global _cached, _config
+    if _cached is not None:
+        return _cached
+    settings = get_settings()
+    persistence = DynamoDBPersistenceLayer(
+        table_name=settings.table_name,
+        key_attr=PK,
+        sort_key_attr=SK,
+        static_pk_value=IDEMPOTENCY_PARTITION,
+        expiry_attr=TTL_ATTRIBUTE,
+        boto3_client=client("dynamodb"),
+    )
+    config = _config = IdempotencyConfig(
+        event_key_jmespath="[tenant_id, key]",
+        payload_validation_jmespath="body",
+        expires_after_seconds=settings.idempotency_ttl_seconds,
+        raise_on_no_idempotency_key=True,
+    )
+
+    def run(request: dict[str, Any]) -> dict[str, Any]:
+        return create(request)
+
+    _cached = idempotent_function(
+        data_keyword_argument="request", persistence_store=persistence, config=config
+    )(run)
+    return _cached
+
+
+def register_lambda_context(context: Any) -> None:
+    """Lets the utility bound in-progress records by the invocation's remaining time."""
+    if _config is not None:
+        _config.register_lambda_context(context)
+
+
+def reset() -> None:
+    global _cached, _config
+    _cached = None
+    _config = None

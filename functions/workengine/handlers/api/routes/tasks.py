@@ -1,0 +1,86 @@
+"""``/tasks`` routes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+
+from workengine.domain.enums import TaskStatus
+from workengine.domain.identity import Identity
+from workengine.domain.task_rules import ProofChange, TaskChange
+from workengine.handlers.api import dependencies as deps
+from workengine.handlers.api.schemas import (
+    CommentBody,
+    CommentEnvelope,
+    CommentList,
+    PatchTaskBody,
+    TaskEnvelope,
+    TaskPage,
+)
+from workengine.observability import metrics
+
+router = Router()
+
+Caller = Annotated[Identity, Depends(deps.current_identity)]
+
+
+@router.get("/tasks", summary="Tasks of an assignee ('me' by default), by status and due date")
+def list_tasks(
+    identity: Caller,
+    assignee: Annotated[str, Query(min_length=1, max_length=128)] = "me",
+    status: Annotated[TaskStatus | None, Query()] = None,
+    due_before: Annotated[date | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> TaskPage:
+    items, token = deps.task_service().list_tasks(
+        identity, assignee=assignee, status=status, due_before=due_before, limit=limit, next_token=next_token
+    )
+    return TaskPage(items=items, next_token=token)
+
+
+@router.get("/tasks/<task_id>", summary="One task")
+def get_task(task_id: str, identity: Caller) -> TaskEnvelope:
+    return TaskEnvelope(task=deps.task_service().get_task(identity, task_id))
+
+
+@router.patch("/tasks/<task_id>", summary="Change status, assignee, dates, waiting state or proof")
+def patch_task(task_id: str, body: Annotated[PatchTaskBody, Body()], identity: Caller) -> TaskEnvelope:
+    sent = frozenset(body.model_fields_set - {"expected_version"})
+    proof = ProofChange(fields=body.proof.model_dump(exclude_unset=True)) if body.proof is not None else None
+    change = TaskChange(
+        fields_set=sent,
+        status=body.status,
+        assignee=body.assignee,
+        due_date=body.due_date,
+        waiting_for=body.waiting_for,
+        follow_up_at=body.follow_up_at,
+        proof=proof,
+        comment=body.comment,
+    )
+    task = deps.task_service().update_task(identity, task_id, change, body.expected_version)
+    if "status" in sent:
+        metrics.add_metric(name=f"TaskStatus_{task.status.value}", unit="Count", value=1)
+    return TaskEnvelope(task=task)
+
+
+@router.post("/tasks/<task_id>/comments", status_code=201, summary="Comment on a task")
+def add_comment(
+    task_id: str, body: Annotated[CommentBody, Body()], identity: Caller
+) -> Response[dict[str, Any]]:
+    comment = deps.task_service().add_comment(identity, task_id, body.text)
+    return Response(
+        status_code=201,
+        content_type="application/json",
+        body=CommentEnvelope(comment=comment).model_dump(mode="json"),
+    )
+
+
+@router.get("/tasks/<task_id>/comments", summary="Comments of a task, oldest first")
+def list_comments(task_id: str, identity: Caller) -> CommentList:
+    return CommentList(items=deps.task_service().list_comments(identity, task_id))

@@ -1,0 +1,144 @@
+"""API input and output models (the OpenAPI document is generated from these)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+
+from workengine.domain.entities import AuditEvent, Bundle, Comment, Task
+from workengine.domain.enums import BundleStatus, TaskStatus
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
+MAX_TAGS = 50
+
+
+class ApiInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _check_urls(references: dict[str, str] | None) -> dict[str, str] | None:
+    if references is None:
+        return None
+    for name, url in references.items():
+        if not name or len(name) > 64:
+            raise ValueError(f"reference name {name!r} must be 1-64 characters")
+        AnyHttpUrl(url)
+    return references
+
+
+class CreateBundleBody(ApiInput):
+    template_id: str = Field(min_length=1, max_length=64)
+    title: str = Field(min_length=1, max_length=300)
+    anchor_date: date
+    references: dict[str, str] = Field(default_factory=dict, max_length=50)
+    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    assignees: dict[str, str] = Field(default_factory=dict, max_length=50)
+
+    _urls = field_validator("references")(_check_urls)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        for tag in value:
+            if not 1 <= len(tag) <= 64:
+                raise ValueError("tags must be 1-64 characters")
+        return value
+
+
+class PatchBundleBody(ApiInput):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    stage: str | None = Field(default=None, min_length=1, max_length=64)
+    status: BundleStatus | None = None
+    references: dict[str, str] | None = Field(default=None, max_length=50)
+    tags: list[str] | None = Field(default=None, max_length=MAX_TAGS)
+    expected_version: int | None = Field(default=None, ge=1)
+
+    _urls = field_validator("references")(_check_urls)
+
+
+class ProofBody(ApiInput):
+    url: str | None = Field(default=None, max_length=2048)
+    artifact_ids: list[str] | None = Field(default=None, max_length=50)
+    comment: str | None = Field(default=None, max_length=10_000)
+    external_status: str | None = Field(default=None, max_length=500)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value:
+            AnyHttpUrl(value)
+        return value
+
+
+class PatchTaskBody(ApiInput):
+    status: TaskStatus | None = None
+    assignee: str | None = Field(default=None, pattern=NAME_PATTERN)
+    due_date: date | None = None
+    waiting_for: str | None = Field(default=None, max_length=300)
+    follow_up_at: datetime | None = None
+    proof: ProofBody | None = None
+    comment: str | None = Field(default=None, min_length=1, max_length=10_000)
+    expected_version: int | None = Field(default=None, ge=1)
+
+    @field_validator("follow_up_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("follow_up_at needs a time zone (use Z for UTC)")
+        return value
+
+
+class CommentBody(ApiInput):
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class BundleWithTasks(BaseModel):
+    bundle: Bundle
+    tasks: list[Task]
+
+
+class BundleEnvelope(BaseModel):
+    bundle: Bundle
+
+
+class TaskEnvelope(BaseModel):
+    task: Task
+
+
+class CommentEnvelope(BaseModel):
+    comment: Comment
+
+
+class BundlePage(BaseModel):
+    items: list[Bundle]
+    next_token: str | None
+
+
+class TaskPage(BaseModel):
+    items: list[Task]
+    next_token: str | None
+
+
+class EventPage(BaseModel):
+    items: list[AuditEvent]
+    next_token: str | None
+
+
+class CommentList(BaseModel):
+    items: list[Comment]
+
+
+class TemplateList(BaseModel):
+    items: list[dict[str, Any]]
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail

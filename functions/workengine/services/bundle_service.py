@@ -1,0 +1,207 @@
+"""Bundles: create from a template, read with tasks, list, update; audit events of a bundle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from workengine.catalog.loader import TemplateCatalog
+from workengine.dal.bundle_repository import DynamoBundleRepository
+from workengine.domain.audit import audit_event
+from workengine.domain.entities import AuditEvent, Bundle, RequiredLinkState, Task
+from workengine.domain.enums import BundleStatus, EntityType, Role
+from workengine.domain.errors import (
+    InvalidTransitionError,
+    TemplateNotFoundError,
+    ValidationFailedError,
+    VersionConflictError,
+)
+from workengine.domain.identity import Identity
+from workengine.domain.ids import new_id
+from workengine.domain.instantiation import InstantiatedBundle, NewBundleRequest, instantiate_bundle
+from workengine.domain.template import WorkflowTemplate
+from workengine.services.hooks import NO_HOOKS, ServiceHooks
+from workengine.services.pagination import PageTokenCodec
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class BundleChange:
+    fields_set: frozenset[str]
+    title: str | None = None
+    stage: str | None = None
+    status: BundleStatus | None = None
+    references: dict[str, str] | None = None
+    tags: list[str] | None = None
+    expected_version: int | None = None
+
+
+_ADMIN_STATUSES = frozenset({BundleStatus.CANCELLED, BundleStatus.ARCHIVED})
+
+
+class BundleService:
+    """Raises TemplateNotFoundError, NotFoundError, ForbiddenError, ValidationFailedError,
+    InvalidTransitionError and VersionConflictError (see ``workengine.domain.errors``)."""
+
+    def __init__(
+        self,
+        repository: DynamoBundleRepository,
+        catalog: TemplateCatalog,
+        tokens: PageTokenCodec,
+        *,
+        clock: Clock = utc_now,
+        id_factory: Callable[[str], str] = new_id,
+        hooks: ServiceHooks = NO_HOOKS,
+    ) -> None:
+        self._repository = repository
+        self._catalog = catalog
+        self._tokens = tokens
+        self._clock = clock
+        self._new_id = id_factory
+        self._hooks = hooks
+
+    def template(self, template_id: str) -> WorkflowTemplate:
+        template = self._catalog.get(template_id)
+        if template is None:
+            raise TemplateNotFoundError(template_id)
+        return template
+
+    def create_bundle(self, identity: Identity, request: NewBundleRequest) -> InstantiatedBundle:
+        identity.require(Role.MEMBER)
+        template = self.template(request.template_id)
+        now = self._clock()
+        created = instantiate_bundle(
+            template,
+            request,
+            tenant_id=identity.tenant_id,
+            actor=identity.user_id,
+            now=now,
+            new_id=self._new_id,
+        )
+        event = audit_event(
+            tenant_id=identity.tenant_id,
+            entity_type=EntityType.BUNDLE,
+            entity_id=created.bundle.bundle_id,
+            bundle_id=created.bundle.bundle_id,
+            action="created",
+            actor=identity.user_id,
+            at=now,
+            new_id=self._new_id,
+            after=created.bundle,
+        )
+        self._repository.create_bundle(created.bundle, created.tasks, event)
+        return created
+
+    def get_bundle(self, identity: Identity, bundle_id: str) -> tuple[Bundle, list[Task]]:
+        identity.require(Role.VIEWER)
+        return self._repository.get_bundle_with_tasks(identity.tenant_id, bundle_id)
+
+    def list_bundles(
+        self,
+        identity: Identity,
+        *,
+        status: BundleStatus | None,
+        template_id: str | None,
+        limit: int,
+        next_token: str | None,
+    ) -> tuple[list[Bundle], str | None]:
+        identity.require(Role.VIEWER)
+        scope = f"bundles:{status.value if status else ''}:{template_id or ''}"
+        cursor = self._tokens.decode(next_token, identity.tenant_id, scope)
+        page = self._repository.list_bundles(
+            identity.tenant_id,
+            status=status.value if status else None,
+            template_id=template_id,
+            limit=limit,
+            cursor=cursor,
+        )
+        return page.items, self._tokens.encode(identity.tenant_id, scope, page.cursor)
+
+    def update_bundle(self, identity: Identity, bundle_id: str, change: BundleChange) -> Bundle:
+        identity.require(Role.MEMBER)
+        bundle, tasks = self._repository.get_bundle_with_tasks(identity.tenant_id, bundle_id)
+        if change.expected_version is not None and change.expected_version != bundle.version:
+            raise VersionConflictError(
+                "the bundle was changed by someone else; reload it and retry",
+                {"current": bundle.model_dump(mode="json"), "expected_version": change.expected_version},
+            )
+        template = self.template(bundle.template_id)
+        updated = self._apply_change(identity, bundle, change, template)
+        now = self._clock()
+        updated.version = bundle.version + 1
+        updated.updated_at = now
+        event = audit_event(
+            tenant_id=identity.tenant_id,
+            entity_type=EntityType.BUNDLE,
+            entity_id=bundle_id,
+            bundle_id=bundle_id,
+            action="updated",
+            actor=identity.user_id,
+            at=now,
+            new_id=self._new_id,
+            before=bundle,
+            after=updated,
+        )
+        extra = None
+        if updated.stage != bundle.stage:
+            extra = self._hooks.on_stage_change(updated, tasks, now)
+        self._repository.save_changes(bundle=(updated, bundle.version), events=[event], extra=extra)
+        return updated
+
+    def _apply_change(
+        self, identity: Identity, bundle: Bundle, change: BundleChange, template: WorkflowTemplate
+    ) -> Bundle:
+        if not change.fields_set - {"expected_version"}:
+            raise ValidationFailedError("the request changes nothing", {"fields": []})
+        updated = bundle.model_copy(deep=True)
+        if "title" in change.fields_set and change.title is not None:
+            updated.title = change.title
+        if "tags" in change.fields_set and change.tags is not None:
+            updated.tags = list(dict.fromkeys(change.tags))
+        if "references" in change.fields_set and change.references is not None:
+            updated.references = dict(change.references)
+            updated.required_links = [
+                RequiredLinkState(name=link.name, title=link.title, url=updated.references.get(link.name))
+                for link in bundle.required_links
+            ]
+        if "stage" in change.fields_set and change.stage is not None:
+            if change.stage not in template.phase_ids():
+                raise ValidationFailedError(
+                    f"stage {change.stage!r} is not a phase of template {template.template_id!r}",
+                    {"field": "stage", "allowed": template.phase_ids()},
+                )
+            updated.stage = change.stage
+        if "status" in change.fields_set and change.status is not None and change.status != bundle.status:
+            self._check_status_transition(identity, bundle.status, change.status)
+            updated.status = change.status
+        return updated
+
+    @staticmethod
+    def _check_status_transition(identity: Identity, current: BundleStatus, target: BundleStatus) -> None:
+        if target is BundleStatus.COMPLETED:
+            raise InvalidTransitionError(
+                "a bundle completes when all its tasks are done or skipped; it cannot be set to completed",
+                {"from": current.value, "to": target.value},
+            )
+        if target in _ADMIN_STATUSES or current in _ADMIN_STATUSES:
+            identity.require(Role.ADMIN)
+        if current is BundleStatus.ARCHIVED:
+            raise InvalidTransitionError(
+                "an archived bundle cannot change status", {"from": current.value, "to": target.value}
+            )
+
+    def list_events(
+        self, identity: Identity, bundle_id: str, *, limit: int, next_token: str | None
+    ) -> tuple[list[AuditEvent], str | None]:
+        identity.require(Role.VIEWER)
+        self._repository.get_bundle(identity.tenant_id, bundle_id)
+        scope = f"events:{bundle_id}"
+        cursor = self._tokens.decode(next_token, identity.tenant_id, scope)
+        page = self._repository.list_events(identity.tenant_id, bundle_id, limit=limit, cursor=cursor)
+        return page.items, self._tokens.encode(identity.tenant_id, scope, page.cursor)

@@ -1,0 +1,51 @@
+"""Extension points other modules plug into the bundle/task services (reminders, artifacts)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from workengine.dal.transactions import WriteTransaction
+from workengine.domain.entities import Bundle, Task
+
+
+class ServiceHooks:
+    """Default hooks do nothing; subclasses add writes to the same transaction or refuse a change."""
+
+    def on_stage_change(
+        self, bundle: Bundle, tasks: Sequence[Task], now: datetime
+    ) -> WriteTransaction | None:
+        """Extra items to write atomically with a stage move (e.g. ``stage_change`` reminders)."""
+        return None
+
+    def check_artifact_proof(self, tenant_id: str, bundle_id: str, artifact_ids: Sequence[str]) -> None:
+        """Raise ValidationFailedError unless every ID is an uploaded artifact of this tenant and bundle."""
+        return None
+
+
+class CompositeHooks(ServiceHooks):
+    """Runs several hooks: checks in order, stage-change writes merged into one transaction."""
+
+    def __init__(self, hooks: Sequence[ServiceHooks]) -> None:
+        self._hooks = list(hooks)
+
+    def on_stage_change(
+        self, bundle: Bundle, tasks: Sequence[Task], now: datetime
+    ) -> WriteTransaction | None:
+        merged: WriteTransaction | None = None
+        for hook in self._hooks:
+            extra = hook.on_stage_change(bundle, tasks, now)
+            if extra is None:
+                continue
+            if merged is None:
+                merged = extra
+            else:
+                merged.operations.extend(extra.operations)
+        return merged
+
+    def check_artifact_proof(self, tenant_id: str, bundle_id: str, artifact_ids: Sequence[str]) -> None:
+        for hook in self._hooks:
+            hook.check_artifact_proof(tenant_id, bundle_id, artifact_ids)
+
+
+NO_HOOKS = ServiceHooks()

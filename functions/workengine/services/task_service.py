@@ -1,0 +1,231 @@
+"""Tasks: read, list "my tasks", update with the transition rules, comment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from workengine.catalog.loader import TemplateCatalog
+from workengine.dal.bundle_repository import DynamoBundleRepository
+from workengine.dal.transactions import TransactionConflict, WriteTransaction
+from workengine.domain.audit import audit_event
+from workengine.domain.entities import AuditEvent, Bundle, Comment, Task
+from workengine.domain.enums import BundleStatus, EntityType, Role, TaskStatus
+from workengine.domain.errors import InvalidTransitionError, VersionConflictError
+from workengine.domain.identity import Identity
+from workengine.domain.ids import new_id
+from workengine.domain.task_rules import (
+    TaskChange,
+    apply_task_change,
+    bundle_progress_after,
+    reschedule_dependents,
+)
+from workengine.services.bundle_service import Clock, utc_now
+from workengine.services.hooks import NO_HOOKS, ServiceHooks
+from workengine.services.pagination import PageTokenCodec
+
+# A write can lose only to a change of a *sibling* (another task of the bundle moved the stage, say);
+# the caller's own expectation still holds then, so the update is recomputed and retried this often.
+SIBLING_CONFLICT_RETRIES = 3
+_CLOSED_BUNDLE = frozenset({BundleStatus.CANCELLED, BundleStatus.ARCHIVED})
+
+
+class TaskService:
+    """Raises NotFoundError, ForbiddenError, ValidationFailedError, MissingProofError,
+    InvalidTransitionError and VersionConflictError."""
+
+    def __init__(
+        self,
+        repository: DynamoBundleRepository,
+        catalog: TemplateCatalog,
+        tokens: PageTokenCodec,
+        *,
+        clock: Clock = utc_now,
+        id_factory: Callable[[str], str] = new_id,
+        hooks: ServiceHooks = NO_HOOKS,
+    ) -> None:
+        self._repository = repository
+        self._catalog = catalog
+        self._tokens = tokens
+        self._clock = clock
+        self._new_id = id_factory
+        self._hooks = hooks
+
+    def get_task(self, identity: Identity, task_id: str) -> Task:
+        identity.require(Role.VIEWER)
+        return self._repository.find_task(identity.tenant_id, task_id)
+
+    def list_tasks(
+        self,
+        identity: Identity,
+        *,
+        assignee: str,
+        status: TaskStatus | None,
+        due_before: date | None,
+        limit: int,
+        next_token: str | None,
+    ) -> tuple[list[Task], str | None]:
+        identity.require(Role.VIEWER)
+        user = identity.user_id if assignee == "me" else assignee
+        scope = (
+            f"tasks:{user}:{status.value if status else ''}:{due_before.isoformat() if due_before else ''}"
+        )
+        cursor = self._tokens.decode(next_token, identity.tenant_id, scope)
+        page = self._repository.list_tasks_for_assignee(
+            identity.tenant_id,
+            user,
+            status=status.value if status else None,
+            due_before=due_before,
+            limit=limit,
+            cursor=cursor,
+        )
+        return page.items, self._tokens.encode(identity.tenant_id, scope, page.cursor)
+
+    def update_task(
+        self, identity: Identity, task_id: str, change: TaskChange, expected_version: int | None
+    ) -> Task:
+        identity.require(Role.MEMBER)
+        located = self._repository.find_task(identity.tenant_id, task_id)
+        for attempt in range(SIBLING_CONFLICT_RETRIES + 1):
+            try:
+                return self._update_once(identity, located, change, expected_version)
+            except TransactionConflict as conflict:
+                if conflict.label == f"task:{task_id}" or attempt == SIBLING_CONFLICT_RETRIES:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _update_once(
+        self, identity: Identity, located: Task, change: TaskChange, expected_version: int | None
+    ) -> Task:
+        bundle, tasks = self._repository.get_bundle_with_tasks(identity.tenant_id, located.bundle_id)
+        by_id = {task.task_id: task for task in tasks}
+        task = by_id[located.task_id]
+        if expected_version is not None and expected_version != task.version:
+            raise VersionConflictError(
+                "the task was changed by someone else; reload it and retry",
+                {"current": task.model_dump(mode="json"), "expected_version": expected_version},
+            )
+        if bundle.status in _CLOSED_BUNDLE:
+            raise InvalidTransitionError(
+                f"tasks of a {bundle.status.value} bundle cannot change",
+                {"bundle_status": bundle.status.value},
+            )
+        now = self._clock()
+        updated = apply_task_change(task, change, actor=identity.user_id, now=now, siblings=by_id)
+        if change.sent("proof") and updated.proof.artifact_ids:
+            new_ids = [a for a in updated.proof.artifact_ids if a not in task.proof.artifact_ids]
+            if new_ids:
+                self._hooks.check_artifact_proof(identity.tenant_id, bundle.bundle_id, new_ids)
+
+        changed_tasks: list[tuple[Task, int]] = [(updated, task.version)]
+        events = [self._task_event(identity, task, updated, "updated", now)]
+        by_id[updated.task_id] = updated
+        for dependent in reschedule_dependents(updated, list(by_id.values()), now):
+            changed_tasks.append((dependent, by_id[dependent.task_id].version))
+            events.append(self._task_event(identity, by_id[dependent.task_id], dependent, "rescheduled", now))
+            by_id[dependent.task_id] = dependent
+
+        comment = self._comment(identity, updated, change.comment, now) if change.comment else None
+        bundle_write, extra = self._progress(identity, bundle, list(by_id.values()), now, events)
+        self._repository.save_changes(
+            bundle=bundle_write,
+            tasks=changed_tasks,
+            new_comments=[comment] if comment else [],
+            events=events,
+            extra=extra,
+        )
+        return updated
+
+    def _progress(
+        self, identity: Identity, bundle: Bundle, tasks: list[Task], now: datetime, events: list[AuditEvent]
+    ) -> tuple[tuple[Bundle, int] | None, WriteTransaction | None]:
+        template = self._catalog.get(bundle.template_id)
+        phase_order = template.phase_ids() if template else list(dict.fromkeys(t.phase for t in tasks))
+        progress = bundle_progress_after(bundle, phase_order, tasks)
+        if not (progress.stage_changed or progress.status_changed):
+            return None, None
+        updated = bundle.model_copy(
+            update={
+                "stage": progress.stage,
+                "status": progress.status,
+                "version": bundle.version + 1,
+                "updated_at": now,
+                "completed_at": now if progress.status is BundleStatus.COMPLETED else None,
+            }
+        )
+        events.append(
+            audit_event(
+                tenant_id=identity.tenant_id,
+                entity_type=EntityType.BUNDLE,
+                entity_id=bundle.bundle_id,
+                bundle_id=bundle.bundle_id,
+                action="progressed",
+                actor=identity.user_id,
+                at=now,
+                new_id=self._new_id,
+                before=bundle,
+                after=updated,
+            )
+        )
+        extra = self._hooks.on_stage_change(updated, tasks, now) if progress.stage_changed else None
+        return (updated, bundle.version), extra
+
+    def add_comment(self, identity: Identity, task_id: str, text: str) -> Comment:
+        identity.require(Role.MEMBER)
+        located = self._repository.find_task(identity.tenant_id, task_id)
+        for attempt in range(SIBLING_CONFLICT_RETRIES + 1):
+            _, tasks = self._repository.get_bundle_with_tasks(identity.tenant_id, located.bundle_id)
+            task = next(t for t in tasks if t.task_id == task_id)
+            now = self._clock()
+            comment = self._comment(identity, task, text, now)
+            updated = task.model_copy(
+                update={
+                    "comments_count": task.comments_count + 1,
+                    "version": task.version + 1,
+                    "updated_at": now,
+                }
+            )
+            event = self._task_event(identity, task, updated, "commented", now)
+            try:
+                self._repository.save_changes(
+                    tasks=[(updated, task.version)], new_comments=[comment], events=[event]
+                )
+                return comment
+            except TransactionConflict:
+                if attempt == SIBLING_CONFLICT_RETRIES:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def list_comments(self, identity: Identity, task_id: str) -> list[Comment]:
+        identity.require(Role.VIEWER)
+        task = self._repository.find_task(identity.tenant_id, task_id)
+        return self._repository.list_comments(identity.tenant_id, task.bundle_id, task_id)
+
+    def _comment(self, identity: Identity, task: Task, text: str, now: datetime) -> Comment:
+        return Comment.model_validate(
+            {
+                "comment_id": self._new_id("c"),
+                "tenant_id": identity.tenant_id,
+                "bundle_id": task.bundle_id,
+                "task_id": task.task_id,
+                "text": text,
+                "author": identity.user_id,
+                "created_at": now,
+            }
+        )
+
+    def _task_event(
+        self, identity: Identity, before: Task, after: Task, action: str, now: datetime
+    ) -> AuditEvent:
+        return audit_event(
+            tenant_id=identity.tenant_id,
+            entity_type=EntityType.TASK,
+            entity_id=after.task_id,
+            bundle_id=after.bundle_id,
+            action=action,
+            actor=identity.user_id,
+            at=now,
+            new_id=self._new_id,
+            before=before,
+            after=after,
+        )

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto import mock_aws
+
+from tests.support.api import ApiClient, Caller
+from workengine.domain.enums import Role
+from workengine.handlers.api import dependencies as deps
+from workengine.local.backend import provision
+from workengine.settings import get_settings
+
+FIXTURE_CONTENT = Path(__file__).resolve().parents[1] / "fixtures" / "content"
+TENANT = "acme"
+OTHER_TENANT = "globex"
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "WorkEngineTest",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "WORKENGINE_CONTENT_PATH": str(FIXTURE_CONTENT),
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        deps.reset()
+        provision(get_settings())
+        yield
+    deps.reset()
+
+
+@pytest.fixture
+def member() -> Caller:
+    return Caller(TENANT, "mia", Role.MEMBER)
+
+
+@pytest.fixture
+def admin() -> Caller:
+    return Caller(TENANT, "ada", Role.ADMIN)
+
+
+@pytest.fixture
+def viewer() -> Caller:
+    return Caller(TENANT, "vic", Role.VIEWER)
+
+
+@pytest.fixture
+def outsider() -> Caller:
+    return Caller(OTHER_TENANT, "oscar", Role.ADMIN)
+
+
+@pytest.fixture
+def api(aws_env: None, member: Caller) -> ApiClient:
+    return ApiClient(member)
