@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap, item_to_entity
-from workengine.dal.items import audit_event_item, bundle_item, comment_item, task_item
+from workengine.dal.items import audit_event_from_item, audit_event_item, bundle_item, comment_item, task_item
 from workengine.dal.transactions import (
     TRANSACTION_ITEM_LIMIT,
     WriteTransaction,
@@ -207,7 +207,7 @@ class DynamoBundleRepository:
             Limit=limit,
             **_cursor_in(cursor),
         )
-        items = [item_to_entity(item, AuditEvent) for item in response.get("Items", [])]
+        items = [audit_event_from_item(item) for item in response.get("Items", [])]
         return Page(items=items, cursor=_cursor_out(response.get("LastEvaluatedKey")))
 
     def list_comments(self, tenant_id: str, bundle_id: str, task_id: str) -> list[Comment]:

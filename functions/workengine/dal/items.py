@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workengine.dal import table as t
-from workengine.dal.codec import AttributeMap, entity_to_item
+from workengine.dal.codec import AttributeMap, deserialize, entity_to_item
 from workengine.domain.entities import AuditEvent, Bundle, Comment, Task
 from workengine.domain.enums import EntityType
 
@@ -58,11 +58,26 @@ def comment_item(comment: Comment) -> AttributeMap:
     return entity_to_item(comment, EntityType.COMMENT, keys)
 
 
+AUDIT_SUBJECT_ATTRIBUTE = "subject_entity_type"
+
+
 def audit_event_item(event: AuditEvent) -> AttributeMap:
+    """The event's own ``entity_type`` (its subject) is stored as ``subject_entity_type``: the item's
+    ``entity_type`` attribute names what the item is, like on every other item."""
     pk = (
         t.bundle_pk(event.tenant_id, event.bundle_id)
         if event.bundle_id
         else t.tenant_pk(event.tenant_id, "AUDIT")
     )
-    keys: dict[str, str | None] = {t.PK: pk, t.SK: f"{t.EVENT_SK_PREFIX}{event.event_id}"}
+    keys: dict[str, str | None] = {
+        t.PK: pk,
+        t.SK: f"{t.EVENT_SK_PREFIX}{event.event_id}",
+        AUDIT_SUBJECT_ATTRIBUTE: event.entity_type.value,
+    }
     return entity_to_item(event, EntityType.AUDIT_EVENT, keys)
+
+
+def audit_event_from_item(item: AttributeMap) -> AuditEvent:
+    data = deserialize(item)
+    data["entity_type"] = data.pop(AUDIT_SUBJECT_ATTRIBUTE)
+    return AuditEvent.model_validate({k: v for k, v in data.items() if k not in t.KEY_ATTRIBUTES})

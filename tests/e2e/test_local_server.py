@@ -1,0 +1,197 @@
+"""The local server over real HTTP: `workengine serve` in a subprocess, driven with dev tokens."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from workengine.local.tokens import issue_token
+from workengine.settings import DEFAULT_DEV_SECRET
+
+REPO = Path(__file__).resolve().parents[2]
+E2E_SECRET = "e2e-secret-0123456789-abcdefghijklmnop"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Http:
+    def __init__(self, base: str, token: str | None) -> None:
+        self.base = base
+        self.token = token
+
+    def call(
+        self, method: str, path: str, body: Any = None, token: str | None = "default"
+    ) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        bearer = self.token if token == "default" else token
+        if bearer:
+            request.add_header("Authorization", f"Bearer {bearer}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port, moto_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "WORKENGINE_DEV_JWT_SECRET": E2E_SECRET,
+        "AWS_ACCESS_KEY_ID": "e2e",
+        "AWS_SECRET_ACCESS_KEY": "e2e",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    env.pop("AWS_ENDPOINT_URL", None)
+    env.pop("WORKENGINE_CONTENT_PATH", None)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "workengine.cli.main",
+            "serve",
+            "--port",
+            str(port),
+            "--moto-port",
+            str(moto_port),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AssertionError(
+                    f"server exited early:\n{process.stdout.read() if process.stdout else ''}"
+                )
+            try:
+                with urllib.request.urlopen(base + "/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise AssertionError("server did not come up within 60 s")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def proof_for(task: dict[str, Any]) -> dict[str, Any]:
+    proof: dict[str, Any] = {}
+    if "url" in task["proof_required"]:
+        proof["url"] = "https://docs.example.com/evidence"
+    if "comment" in task["proof_required"]:
+        proof["comment"] = "Done and checked."
+    if "external_status" in task["proof_required"]:
+        proof["external_status"] = "approved"
+    return proof
+
+
+def test_a_workflow_runs_end_to_end_over_http(server: str) -> None:
+    host = Http(server, issue_token(E2E_SECRET, tenant_id="studio", user_id="hana", role="member"))
+
+    # Given a podcast episode bundle for the host
+    status, created = host.call(
+        "POST",
+        "/bundles",
+        {
+            "template_id": "podcast-episode",
+            "title": "Episode 42",
+            "anchor_date": "2026-12-15",
+            "assignees": {"host": "hana", "producer": "hana", "editor": "hana"},
+        },
+    )
+    assert status == 201, created
+    bundle_id = created["bundle"]["bundle_id"]
+    stages = [created["bundle"]["stage"]]
+
+    # When the host works through the tasks listed as theirs
+    status, mine = host.call("GET", "/tasks?assignee=me&limit=100")
+    assert status == 200 and mine["items"]
+    remaining = {t["task_id"] for t in created["tasks"]}
+    for _ in range(len(remaining) + 1):
+        for task in created["tasks"]:
+            if task["task_id"] not in remaining:
+                continue
+            if "artifact" in task["proof_required"]:
+                body: dict[str, Any] = {"status": "skipped"}
+            else:
+                body = {"status": "done", "proof": proof_for(task)}
+            status, answer = host.call("PATCH", f"/tasks/{task['task_id']}", body)
+            if status != 200:
+                assert answer["error"]["code"] == "INVALID_TRANSITION", answer
+                continue
+            remaining.discard(task["task_id"])
+            _, current = host.call("GET", f"/bundles/{bundle_id}")
+            if current["bundle"]["stage"] != stages[-1]:
+                stages.append(current["bundle"]["stage"])
+        if not remaining:
+            break
+
+    # Then the stage moved through the phases and the bundle completed, with its history
+    _, final = host.call("GET", f"/bundles/{bundle_id}")
+    assert final["bundle"]["status"] == "completed"
+    assert len(stages) >= 3
+    status, events = host.call("GET", f"/bundles/{bundle_id}/events")
+    assert status == 200
+    assert events["items"][0]["action"] == "created"
+    assert sum(1 for e in events["items"] if e["entity_type"] == "task") >= len(created["tasks"])
+
+
+def test_the_server_checks_tokens_like_the_jwt_authorizer(server: str) -> None:
+    anonymous = Http(server, None)
+    forged = Http(
+        server, issue_token(DEFAULT_DEV_SECRET + "x", tenant_id="studio", user_id="eve", role="admin")
+    )
+    expired = Http(
+        server, issue_token(E2E_SECRET, tenant_id="studio", user_id="hana", role="member", ttl_seconds=-60)
+    )
+
+    for client in (anonymous, forged, expired):
+        status, body = client.call("GET", "/bundles")
+        assert status == 401
+        assert body["error"]["code"] == "UNAUTHORIZED"
+    status, health = anonymous.call("GET", "/health")
+    assert status == 200 and health == {"status": "ok"}
+    status, openapi = anonymous.call("GET", "/openapi.json")
+    assert status == 200 and "/bundles" in openapi["paths"]
+
+
+def test_another_tenant_sees_nothing(server: str) -> None:
+    owner = Http(server, issue_token(E2E_SECRET, tenant_id="studio", user_id="hana", role="member"))
+    stranger = Http(server, issue_token(E2E_SECRET, tenant_id="other", user_id="otto", role="admin"))
+    _, created = owner.call(
+        "POST", "/bundles", {"template_id": "newsletter-issue", "title": "Dec", "anchor_date": "2026-12-01"}
+    )
+
+    status, body = stranger.call("GET", f"/bundles/{created['bundle']['bundle_id']}")
+
+    assert status == 404 and body["error"]["code"] == "NOT_FOUND"
