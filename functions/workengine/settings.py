@@ -4,24 +4,46 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_TABLE_NAME = "workengine"
 DEFAULT_BUCKET_NAME = "workengine-artifacts-local"
 DEFAULT_EVENT_BUS_NAME = "workengine"
 DEFAULT_DEV_SECRET = "workengine-local-dev-secret-change-me-please"
+DEFAULT_JOBS_QUEUE_NAME = "workengine-jobs"
+DEFAULT_S3_EVENTS_QUEUE_NAME = "workengine-s3-events"  # local only: in AWS the rule invokes the Lambda
+DEFAULT_ARTIFACT_CONTENT_TYPES = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "text/plain",
+    "text/csv",
+    "application/json",
+    "application/zip",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
 
 
 class Settings(BaseSettings):
     """Every function's settings (``WORKENGINE_*`` environment variables)."""
 
-    model_config = SettingsConfigDict(env_prefix="WORKENGINE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="WORKENGINE_", extra="ignore", populate_by_name=True)
 
-    table_name: str = DEFAULT_TABLE_NAME
-    bucket_name: str = DEFAULT_BUCKET_NAME
-    event_bus_name: str = DEFAULT_EVENT_BUS_NAME
+    # The contract names WORKENGINE_TABLE / _BUCKET / _EVENT_BUS; the *_NAME spellings are accepted too.
+    table_name: str = Field(
+        default=DEFAULT_TABLE_NAME, validation_alias=AliasChoices("WORKENGINE_TABLE", "WORKENGINE_TABLE_NAME")
+    )
+    bucket_name: str = Field(
+        default=DEFAULT_BUCKET_NAME, validation_alias=AliasChoices("WORKENGINE_BUCKET", "WORKENGINE_BUCKET_NAME")
+    )
+    event_bus_name: str = Field(
+        default=DEFAULT_EVENT_BUS_NAME,
+        validation_alias=AliasChoices("WORKENGINE_EVENT_BUS", "WORKENGINE_EVENT_BUS_NAME"),
+    )
     jobs_queue_url: str | None = None
     exports_queue_url: str | None = None
     content_path: Path | None = Field(
@@ -34,6 +56,23 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=100, ge=1, le=1000)
     default_page_size: int = Field(default=25, ge=1, le=1000)
     service_name: str = "workengine"
+    sweep_rate_minutes: int = Field(default=15, ge=1, le=1440, description="EventBridge sweep schedule.")
+    sweep_lookback_days: int = Field(
+        default=7, ge=1, le=60, description="Day buckets of the due index the sweep reads before today."
+    )
+    publish_max_attempts: int = Field(default=3, ge=1, le=10, description="PutEvents tries per entry.")
+    # -- artifacts and assistant jobs (issue 4) --
+    max_artifact_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    allowed_content_types: list[str] = Field(default_factory=lambda: list(DEFAULT_ARTIFACT_CONTENT_TYPES))
+    upload_url_ttl_seconds: int = Field(default=900, ge=60, le=7 * 24 * 3600)
+    download_url_ttl_seconds: int = Field(default=300, ge=30, le=7 * 24 * 3600)
+    jobs_queue_name: str = DEFAULT_JOBS_QUEUE_NAME
+    s3_events_queue_name: str = DEFAULT_S3_EVENTS_QUEUE_NAME
+    assistant_provider: Literal["local", "bedrock"] = "local"
+    bedrock_model_id: str = "anthropic.claude-3-5-haiku-20241022-v1:0"
+    bedrock_max_tokens: int = Field(default=2048, ge=64, le=32_000)
+    assistant_max_attempts: int = Field(default=4, ge=1, le=10)
+    assistant_retry_base_seconds: float = Field(default=1.0, ge=0, le=60)
 
 
 @lru_cache(maxsize=1)
