@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import threading
 
+from workengine.cli.aws_config import quiet_local_powertools, use_endpoint
 from workengine.settings import DEFAULT_DEV_SECRET
 
 
@@ -20,17 +20,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
-def _use_local_backend(endpoint: str) -> None:
-    # The embedded backend needs no AWS account: boto3 honours AWS_ENDPOINT_URL for every client.
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "WorkEngine")
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-
-
 def run(args: argparse.Namespace) -> int:
     from moto.server import ThreadedMotoServer
 
@@ -40,7 +29,8 @@ def run(args: argparse.Namespace) -> int:
     moto = ThreadedMotoServer(ip_address=args.host, port=moto_port, verbose=False)
     moto.start()
     endpoint = f"http://{args.host}:{moto_port}"
-    _use_local_backend(endpoint)
+    use_endpoint(endpoint)
+    quiet_local_powertools()
 
     from workengine.handlers.api import dependencies as deps
     from workengine.handlers.api.app import lambda_handler
