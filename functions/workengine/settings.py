@@ -38,7 +38,8 @@ class Settings(BaseSettings):
         default=DEFAULT_TABLE_NAME, validation_alias=AliasChoices("WORKENGINE_TABLE", "WORKENGINE_TABLE_NAME")
     )
     bucket_name: str = Field(
-        default=DEFAULT_BUCKET_NAME, validation_alias=AliasChoices("WORKENGINE_BUCKET", "WORKENGINE_BUCKET_NAME")
+        default=DEFAULT_BUCKET_NAME,
+        validation_alias=AliasChoices("WORKENGINE_BUCKET", "WORKENGINE_BUCKET_NAME"),
     )
     event_bus_name: str = Field(
         default=DEFAULT_EVENT_BUS_NAME,
@@ -51,11 +52,20 @@ class Settings(BaseSettings):
         description="Compiled catalog JSON or a content/ directory; found automatically if unset.",
     )
     pagination_secret: str = Field(default=DEFAULT_DEV_SECRET, min_length=16)
+    pagination_secret_arn: str | None = Field(
+        default=None,
+        description="Secrets Manager secret holding pagination_secret (AWS); read once by get_settings().",
+    )
     dev_jwt_secret: str = Field(default=DEFAULT_DEV_SECRET, min_length=16)
     idempotency_ttl_seconds: int = Field(default=3600, ge=60)
     max_page_size: int = Field(default=100, ge=1, le=1000)
     default_page_size: int = Field(default=25, ge=1, le=1000)
     service_name: str = "workengine"
+    # -- portable export (issue 6) --
+    export_function_name: str | None = Field(
+        default=None, description="export worker Lambda, invoked asynchronously; unset: run in-process"
+    )
+    export_url_ttl_seconds: int = Field(default=900, ge=60, le=7 * 24 * 3600)
     sweep_rate_minutes: int = Field(default=15, ge=1, le=1440, description="EventBridge sweep schedule.")
     sweep_lookback_days: int = Field(
         default=7, ge=1, le=60, description="Day buckets of the due index the sweep reads before today."
@@ -77,4 +87,10 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    settings = Settings()
+    if settings.pagination_secret_arn:
+        from workengine.dal.secrets import fetch_secret_string  # AWS only: boto3 stays off the local path
+
+        secret = fetch_secret_string(settings.pagination_secret_arn)
+        settings = settings.model_copy(update={"pagination_secret": secret})
+    return settings

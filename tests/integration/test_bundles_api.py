@@ -166,7 +166,8 @@ def test_forged_or_foreign_next_token_is_refused(api: ApiClient, outsider: Calle
     assert token
 
     foreign = api.get("/bundles", query={"limit": "1", "next_token": token}, caller=outsider)
-    forged = api.get("/bundles", query={"limit": "1", "next_token": token[:-2] + "00"})
+    altered = token[:-1] + ("0" if token[-1] != "0" else "1")
+    forged = api.get("/bundles", query={"limit": "1", "next_token": altered})
     other_listing = api.get("/bundles", query={"limit": "1", "next_token": token, "status": "active"})
 
     for response in (foreign, forged, other_listing):

@@ -13,6 +13,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "workengine.cli.templates_cmd",
     "workengine.cli.serve_cmd",
     "workengine.cli.token_cmd",
+    "workengine.cli.export_cmd",
+    "workengine.cli.sweep_cmd",
 )
 
 

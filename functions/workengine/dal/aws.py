@@ -18,5 +18,10 @@ def session() -> boto3.session.Session:
     return boto3.session.Session()
 
 
+# Presigned S3 URLs must be SigV4 (signed Content-Type/Content-Length; SigV2 is retired in new regions).
+_S3_CONFIG = _CONFIG.merge(Config(signature_version="s3v4"))
+
+
 def client(service: str) -> Any:
-    return session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+    config = _S3_CONFIG if service == "s3" else _CONFIG
+    return session().client(service, config=config)  # type: ignore[call-overload]

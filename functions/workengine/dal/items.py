@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
+from workengine.dal import due_index
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap, deserialize, entity_to_item
-from workengine.domain.entities import AuditEvent, Bundle, Comment, Task
-from workengine.domain.enums import EntityType
+from workengine.domain.entities import AuditEvent, Bundle, Comment, Reminder, Task
+from workengine.domain.enums import EntityType, ReminderStatus
+from workengine.domain.reminder_rules import index_time
+from workengine.domain.schedules import Schedule
 
 
 def bundle_keys(bundle: Bundle) -> dict[str, str | None]:
@@ -41,9 +46,45 @@ def task_keys(task: Task) -> dict[str, str | None]:
 def reminder_index_keys(task: Task) -> dict[str, str | None]:
     """Keys of the sparse sweep index; tasks that leave the open states drop out of it.
 
-    Filled in by the reminders module; ``None`` values are left out of the item.
+    ``None`` values are left out of the item (see ``dal/due_index.py`` for the layout).
     """
-    return {"gsi_due_pk": None, "gsi_due_sk": None}
+    at = index_time(task)
+    if at is None:
+        return {due_index.DUE_PK: None, due_index.DUE_SK: None}
+    return due_index.task_due_keys(task.tenant_id, task.task_id, at)
+
+
+def reminder_item(reminder: Reminder) -> AttributeMap:
+    """The stored reminder: in its bundle's partition (``R#<id>``), findable by ID, listed per tenant by
+    fire time, and in the publish queue of the due index while not yet published. Public: any module
+    that creates reminders (e.g. ``automation_failure``) builds the item here and puts it with
+    ``WriteTransaction.put_new`` or ``DynamoReminderRepository.put_new_reminder``."""
+    keys: dict[str, str | None] = {
+        t.PK: t.bundle_pk(reminder.tenant_id, reminder.bundle_id),
+        t.SK: f"{t.REMINDER_SK_PREFIX}{reminder.reminder_id}",
+        "gsi_entity_pk": t.entity_pk(reminder.tenant_id, reminder.reminder_id),
+        "gsi_template_pk": due_index.reminders_list_pk(reminder.tenant_id),
+        "gsi_template_sk": due_index.reminders_list_sk(reminder.fire_at, reminder.reminder_id),
+    }
+    if reminder.status in (ReminderStatus.PENDING, ReminderStatus.PUBLISH_FAILED):
+        keys.update(due_index.publish_keys(reminder.tenant_id, reminder.reminder_id, reminder.created_at))
+    return entity_to_item(reminder, EntityType.REMINDER, keys)
+
+
+def schedule_item(schedule: Schedule | BaseModel) -> AttributeMap:
+    """A tenant's schedule (``S#<template_id>``), in the due index while enabled. Accepts any model
+    with the schedule's fields (e.g. an imported record) and validates it as a ``Schedule``."""
+    if not isinstance(schedule, Schedule):
+        schedule = Schedule.model_validate(schedule.model_dump())
+    keys: dict[str, str | None] = {
+        t.PK: t.tenant_pk(schedule.tenant_id, "SCHEDULES"),
+        t.SK: f"S#{schedule.template_id}",
+    }
+    if schedule.enabled and schedule.next_occurrence is not None:
+        keys.update(
+            due_index.schedule_keys(schedule.tenant_id, schedule.template_id, schedule.next_occurrence)
+        )
+    return entity_to_item(schedule, EntityType.SCHEDULE, keys)
 
 
 def task_item(task: Task) -> AttributeMap:

@@ -26,6 +26,9 @@ def provision(settings: Settings) -> None:
     _ignore_exists(lambda: s3.create_bucket(Bucket=settings.bucket_name))
     events = client("events")
     _ignore_exists(lambda: events.create_event_bus(Name=settings.event_bus_name))
+    from workengine.local.assistant_backend import provision_artifact_events_and_jobs
+
+    provision_artifact_events_and_jobs(settings)
 
 
 def _ignore_exists(action: Any) -> None:

@@ -16,6 +16,9 @@ BackgroundLoop = Callable[[Settings, threading.Event], None]
 def background_loops() -> list[BackgroundLoop]:
     """The loops to run; modules add theirs here (imported lazily to keep ``serve`` start-up light)."""
     loops: list[BackgroundLoop] = []
+    from workengine.local.assistant_backend import jobs_loop, s3_events_loop
+
+    loops.extend([s3_events_loop, jobs_loop])
     return loops
 
 

@@ -8,4 +8,12 @@ from workengine.settings import Settings
 
 def build_hooks(settings: Settings) -> ServiceHooks:
     hooks: list[ServiceHooks] = []
+    from workengine.services.reminder_hooks import ReminderHooks
+
+    hooks.append(ReminderHooks(settings.table_name))
+    from workengine.dal.artifact_repository import DynamoArtifactRepository
+    from workengine.dal.aws import client
+    from workengine.services.artifact_hooks import ArtifactProofHooks
+
+    hooks.append(ArtifactProofHooks(DynamoArtifactRepository(client("dynamodb"), settings.table_name)))
     return CompositeHooks(hooks)

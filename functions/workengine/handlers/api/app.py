@@ -15,7 +15,16 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from workengine.domain.errors import WorkEngineError
-from workengine.handlers.api.routes import bundles, tasks, templates
+from workengine.handlers.api.routes import (
+    artifacts,
+    assistant_jobs,
+    bundles,
+    exports,
+    reminders,
+    schedules,
+    tasks,
+    templates,
+)
 from workengine.observability import logger, metrics, tracer
 
 MAX_BODY_BYTES = 256 * 1024
@@ -24,7 +33,7 @@ PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
 app = APIGatewayHttpResolver(enable_validation=True)
 app.enable_swagger(path="/docs", title="work engine API", version="1.0.0")
 
-for _module in (templates, bundles, tasks):
+for _module in (templates, bundles, tasks, exports, artifacts, assistant_jobs, reminders, schedules):
     app.include_router(_module.router)
 
 

@@ -13,9 +13,14 @@ from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.domain.enums import Role
 from workengine.domain.errors import UnauthorizedError
 from workengine.domain.identity import Identity
+from workengine.services.artifact_service import ArtifactService
 from workengine.services.bundle_service import BundleService
+from workengine.services.export_service import ExportService
 from workengine.services.hooks import ServiceHooks
+from workengine.services.job_service import JobService
 from workengine.services.pagination import PageTokenCodec
+from workengine.services.reminder_service import ReminderService
+from workengine.services.schedule_service import ScheduleService
 from workengine.services.task_service import TaskService
 from workengine.services.template_service import TemplateService
 from workengine.settings import Settings, get_settings
@@ -81,11 +86,51 @@ def template_service() -> TemplateService:
     return TemplateService(catalog())
 
 
+@lru_cache(maxsize=1)
+def export_service() -> ExportService:
+    from workengine.handlers.export_wiring import build_export_service
+
+    return build_export_service(get_settings())
+
+
+@lru_cache(maxsize=1)
+def artifact_service() -> ArtifactService:
+    from workengine.handlers.assistant_wiring import build_artifact_service
+
+    return build_artifact_service(get_settings(), bundle_repository())
+
+
+@lru_cache(maxsize=1)
+def job_service() -> JobService:
+    from workengine.handlers.assistant_wiring import build_job_service
+
+    return build_job_service(get_settings(), bundle_repository(), catalog())
+
+
+@lru_cache(maxsize=1)
+def reminder_service() -> ReminderService:
+    from workengine.handlers.reminder_wiring import build_reminder_service
+
+    return build_reminder_service(get_settings())
+
+
+@lru_cache(maxsize=1)
+def schedule_service() -> ScheduleService:
+    from workengine.handlers.reminder_wiring import build_schedule_service
+
+    return build_schedule_service(get_settings(), bundle_repository(), catalog(), hooks())
+
+
 def reset() -> None:
     """Forget every cached client and service (tests switch backends between cases)."""
     get_settings.cache_clear()
     for cached in (catalog, hooks, bundle_repository, bundle_service, task_service, template_service):
         cached.cache_clear()
+    export_service.cache_clear()
+    artifact_service.cache_clear()
+    job_service.cache_clear()
+    reminder_service.cache_clear()
+    schedule_service.cache_clear()
     from workengine.handlers.api import idempotency
 
     idempotency.reset()

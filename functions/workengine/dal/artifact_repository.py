@@ -1,0 +1,183 @@
+"""Artifact metadata in the single table (bundle partition, sk ``A#<id>``) and the S3 object store.
+
+Binaries never enter DynamoDB: the table holds metadata only, S3 holds the bytes under a key scoped by
+tenant and bundle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from botocore.exceptions import ClientError
+
+from workengine.dal import table as t
+from workengine.dal.codec import AttributeMap, entity_to_item, item_to_entity
+from workengine.dal.items import audit_event_item
+from workengine.dal.transactions import WriteTransaction, commit
+from workengine.domain.entities import Artifact, AuditEvent
+from workengine.domain.enums import EntityType
+from workengine.domain.errors import NotFoundError, ServiceUnavailableError
+
+_READ_THROTTLING = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+)
+_BATCH_GET_LIMIT = 100
+
+
+def artifact_item(artifact: Artifact) -> AttributeMap:
+    keys: dict[str, str | None] = {
+        t.PK: t.bundle_pk(artifact.tenant_id, artifact.bundle_id),
+        t.SK: f"{t.ARTIFACT_SK_PREFIX}{artifact.artifact_id}",
+        "gsi_entity_pk": t.entity_pk(artifact.tenant_id, artifact.artifact_id),
+    }
+    return entity_to_item(artifact, EntityType.ARTIFACT, keys)
+
+
+def _translate_read(exc: ClientError) -> Exception:
+    if exc.response.get("Error", {}).get("Code") in _READ_THROTTLING:
+        return ServiceUnavailableError("the database is busy; retry the request")
+    return exc
+
+
+class DynamoArtifactRepository:
+    """Raises NotFoundError for unknown (or other tenants') IDs, VersionConflictError when a versioned
+    write loses, ServiceUnavailableError when DynamoDB throttles."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def create(self, artifact: Artifact, event: AuditEvent) -> None:
+        transaction = WriteTransaction(self._table)
+        transaction.put_new(artifact_item(artifact), "artifact")
+        transaction.put_new(audit_event_item(event), "audit_event")
+        commit(self._client, transaction)
+
+    def save(self, artifact: Artifact, expected_version: int, events: Sequence[AuditEvent]) -> None:
+        transaction = WriteTransaction(self._table)
+        transaction.put_versioned(
+            artifact_item(artifact), expected_version, f"artifact:{artifact.artifact_id}"
+        )
+        for event in events:
+            transaction.put_new(audit_event_item(event), "audit_event")
+        commit(self._client, transaction)
+
+    def get(self, tenant_id: str, bundle_id: str, artifact_id: str) -> Artifact:
+        """Strongly consistent read by the full key (the upload handler knows the bundle)."""
+        try:
+            response = self._client.get_item(
+                TableName=self._table,
+                Key={
+                    t.PK: {"S": t.bundle_pk(tenant_id, bundle_id)},
+                    t.SK: {"S": f"{t.ARTIFACT_SK_PREFIX}{artifact_id}"},
+                },
+                ConsistentRead=True,
+            )
+        except ClientError as exc:
+            raise _translate_read(exc) from exc
+        if "Item" not in response:
+            raise NotFoundError("artifact", artifact_id)
+        return item_to_entity(response["Item"], Artifact)
+
+    def find(self, tenant_id: str, artifact_id: str) -> Artifact:
+        """By ID alone, through the entity index (the index key starts with the tenant)."""
+        try:
+            response = self._client.query(
+                TableName=self._table,
+                IndexName=t.GSI_ENTITY,
+                KeyConditionExpression="#pk = :pk",
+                ExpressionAttributeNames={"#pk": "gsi_entity_pk"},
+                ExpressionAttributeValues={":pk": {"S": t.entity_pk(tenant_id, artifact_id)}},
+            )
+        except ClientError as exc:
+            raise _translate_read(exc) from exc
+        for item in response.get("Items", []):
+            if item.get("entity_type", {}).get("S") == EntityType.ARTIFACT.value:
+                return item_to_entity(item, Artifact)
+        raise NotFoundError("artifact", artifact_id)
+
+    def get_many(self, tenant_id: str, bundle_id: str, artifact_ids: Sequence[str]) -> dict[str, Artifact]:
+        """The artifacts of this bundle among ``artifact_ids`` (BatchGetItem, consistent); IDs that are
+        not artifacts of the bundle are absent from the result."""
+        found: dict[str, Artifact] = {}
+        unique = list(dict.fromkeys(artifact_ids))
+        pk = t.bundle_pk(tenant_id, bundle_id)
+        for start in range(0, len(unique), _BATCH_GET_LIMIT):
+            keys: list[dict[str, Any]] = [
+                {t.PK: {"S": pk}, t.SK: {"S": f"{t.ARTIFACT_SK_PREFIX}{artifact_id}"}}
+                for artifact_id in unique[start : start + _BATCH_GET_LIMIT]
+            ]
+            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                try:
+                    response = self._client.batch_get_item(RequestItems=request)
+                except ClientError as exc:
+                    raise _translate_read(exc) from exc
+                for item in response.get("Responses", {}).get(self._table, []):
+                    artifact = item_to_entity(item, Artifact)
+                    found[artifact.artifact_id] = artifact
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with an ASCII fallback name and the UTF-8 name (RFC 6266 / RFC 5987)."""
+    fallback = filename.encode("ascii", "replace").decode("ascii").replace("?", "_").replace('"', "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    size_bytes: int
+    content_type: str | None
+
+
+class S3ArtifactStore:
+    """Presigned URLs and object checks on the artifacts bucket."""
+
+    def __init__(self, client: Any, bucket: str) -> None:
+        self._client = client
+        self.bucket = bucket
+
+    def presign_put(self, key: str, content_type: str, size_bytes: int, expires_in: int) -> str:
+        """A PUT URL that signs ``Content-Type`` and ``Content-Length``: S3 refuses another type or size."""
+        url: str = self._client.generate_presigned_url(
+            "put_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ContentType": content_type,
+                "ContentLength": size_bytes,
+            },
+            ExpiresIn=expires_in,
+            HttpMethod="PUT",
+        )
+        return url
+
+    def presign_get(self, key: str, filename: str, expires_in: int) -> str:
+        """A GET URL that makes browsers download (never render) the object under its filename."""
+        url: str = self._client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentDisposition": content_disposition(filename),
+            },
+            ExpiresIn=expires_in,
+        )
+        return url
+
+    def head(self, key: str) -> StoredObject | None:
+        try:
+            response = self._client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise
+        return StoredObject(int(response.get("ContentLength", 0)), response.get("ContentType"))
+
+    def delete(self, key: str) -> None:
+        self._client.delete_object(Bucket=self.bucket, Key=key)

@@ -1,0 +1,77 @@
+"""Keys of the sparse ``gsi_due`` index, which the sweep reads instead of scanning the table.
+
+Three kinds of entries share it (partition prefixes never collide):
+
+- open tasks: ``DUE#<YYYY-MM-DD>#<shard>`` / ``<time>#<tenant>#<task_id>`` — the day bucket of the task's
+  next reminder time; the sweep queries the buckets of the last few days up to ``now``.
+- reminders not yet published: ``PUB#<shard>`` / ``<created>#<tenant>#<reminder_id>``; the entry is
+  removed once EventBridge accepted the event.
+- enabled schedules: ``SCHEDULES`` / ``<next occurrence>#<tenant>#<template_id>``.
+
+Times in sort keys use one fixed-width format, so string order is time order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+
+DUE_PK = "gsi_due_pk"
+DUE_SK = "gsi_due_sk"
+DUE_SHARDS = 4
+PUBLISH_SHARDS = 2
+SCHEDULES_PARTITION = "SCHEDULES"
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_AFTER_ANY_SUFFIX = "#~"  # "~" sorts after every character used in tenant and entity IDs
+
+
+def sort_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def shard_of(entity_id: str, shards: int) -> int:
+    return int(hashlib.sha256(entity_id.encode()).hexdigest()[:8], 16) % shards
+
+
+def task_due_pk(day: date, shard: int) -> str:
+    return f"DUE#{day.isoformat()}#{shard}"
+
+
+def task_due_keys(tenant_id: str, task_id: str, at: datetime) -> dict[str, str | None]:
+    day = at.astimezone(UTC).date()
+    return {
+        DUE_PK: task_due_pk(day, shard_of(task_id, DUE_SHARDS)),
+        DUE_SK: f"{sort_time(at)}#{tenant_id}#{task_id}",
+    }
+
+
+def publish_pk(shard: int) -> str:
+    return f"PUB#{shard}"
+
+
+def publish_keys(tenant_id: str, reminder_id: str, created_at: datetime) -> dict[str, str | None]:
+    return {
+        DUE_PK: publish_pk(shard_of(reminder_id, PUBLISH_SHARDS)),
+        DUE_SK: f"{sort_time(created_at)}#{tenant_id}#{reminder_id}",
+    }
+
+
+def schedule_keys(tenant_id: str, template_id: str, next_occurrence: datetime) -> dict[str, str | None]:
+    return {
+        DUE_PK: SCHEDULES_PARTITION,
+        DUE_SK: f"{sort_time(next_occurrence)}#{tenant_id}#{template_id}",
+    }
+
+
+def upper_bound(now: datetime) -> str:
+    """Sort-key bound that includes every entry whose time is ``<= now``."""
+    return f"{sort_time(now)}{_AFTER_ANY_SUFFIX}"
+
+
+def reminders_list_pk(tenant_id: str) -> str:
+    """Tenant-wide reminder listing on the generic ``gsi_template`` index (see docs/dynamodb.md)."""
+    return f"T#{tenant_id}#REMINDERS"
+
+
+def reminders_list_sk(fire_at: datetime, reminder_id: str) -> str:
+    return f"{sort_time(fire_at)}#{reminder_id}"

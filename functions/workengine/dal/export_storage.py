@@ -1,0 +1,263 @@
+"""Storage side of export and import: paginated reads of a tenant's items, export-run records, the S3
+export sink, artifact binaries, and idempotent conditional writes for import.
+
+Every read is a paginated Query (never a Scan) so an export holds one page at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from workengine.dal import table as t
+from workengine.dal.codec import AttributeMap, deserialize, entity_to_item, item_to_entity
+from workengine.domain.errors import NotFoundError, ServiceUnavailableError, VersionConflictError
+from workengine.domain.export_format import ExportRun
+
+EXPORTS_COLLECTION = "EXPORTS"
+EXPORT_SK_PREFIX = "X#"
+EXPORT_ENTITY_TYPE = "export"
+_CHUNK = 1024 * 1024
+_THROTTLING = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+)
+
+
+def _translate(exc: ClientError) -> Exception:
+    if exc.response.get("Error", {}).get("Code") in _THROTTLING:
+        return ServiceUnavailableError("the database is busy; retry later")
+    return exc
+
+
+class DynamoTenantItems:
+    """Streams every item of one tenant: its bundle partitions (found through ``gsi_bundles``) and its
+    tenant-level partitions. Yields stored items as DynamoDB attribute maps, one page in memory."""
+
+    def __init__(self, client: Any, table_name: str, page_size: int = 500) -> None:
+        self._client = client
+        self._table = table_name
+        self._page_size = page_size
+
+    def _pages(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        start: dict[str, Any] = {}
+        while True:
+            try:
+                response: dict[str, Any] = self._client.query(
+                    TableName=self._table, Limit=self._page_size, **kwargs, **start
+                )
+            except ClientError as exc:
+                raise _translate(exc) from exc
+            yield response
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return
+            start = {"ExclusiveStartKey": last}
+
+    def bundle_ids(self, tenant_id: str) -> Iterator[str]:
+        """Bundle IDs in index order (status, created, ID); only IDs are projected."""
+        for page in self._pages(
+            IndexName=t.GSI_BUNDLES,
+            KeyConditionExpression="#pk = :pk",
+            ExpressionAttributeNames={"#pk": "gsi_bundles_pk", "#id": "bundle_id"},
+            ExpressionAttributeValues={":pk": {"S": t.bundles_pk(tenant_id)}},
+            ProjectionExpression="#id",
+        ):
+            for item in page.get("Items", []):
+                yield item["bundle_id"]["S"]
+
+    def partition(self, partition_key: str) -> Iterator[AttributeMap]:
+        for page in self._pages(
+            KeyConditionExpression="#pk = :pk",
+            ExpressionAttributeNames={"#pk": t.PK},
+            ExpressionAttributeValues={":pk": {"S": partition_key}},
+            ConsistentRead=True,
+        ):
+            yield from page.get("Items", [])
+
+    def bundle_items(self, tenant_id: str, bundle_id: str) -> Iterator[AttributeMap]:
+        return self.partition(t.bundle_pk(tenant_id, bundle_id))
+
+    def collection_items(self, tenant_id: str, collection: str) -> Iterator[AttributeMap]:
+        return self.partition(t.tenant_pk(tenant_id, collection))
+
+
+class DynamoExportRuns:
+    """Export runs in ``tenant_pk(tenant, "EXPORTS")`` (sk ``X#<export_id>``), findable by ID.
+
+    Raises NotFoundError for unknown or other tenants' IDs, VersionConflictError when a save loses.
+    """
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    @staticmethod
+    def _keys(run: ExportRun) -> dict[str, str | None]:
+        return {
+            t.PK: t.tenant_pk(run.tenant_id, EXPORTS_COLLECTION),
+            t.SK: f"{EXPORT_SK_PREFIX}{run.export_id}",
+            "gsi_entity_pk": t.entity_pk(run.tenant_id, run.export_id),
+        }
+
+    def create(self, run: ExportRun) -> None:
+        self._put(run, "attribute_not_exists(#pk)", {})
+
+    def save(self, run: ExportRun, expected_version: int) -> None:
+        self._put(
+            run,
+            "attribute_exists(#pk) AND #version = :expected",
+            {":expected": {"N": str(expected_version)}},
+        )
+
+    def _put(self, run: ExportRun, condition: str, values: dict[str, Any]) -> None:
+        names = {"#pk": t.PK}
+        if values:
+            names["#version"] = "version"
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=entity_to_item(run, EXPORT_ENTITY_TYPE, self._keys(run)),
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                **({"ExpressionAttributeValues": values} if values else {}),
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise VersionConflictError(
+                    f"export {run.export_id!r} changed concurrently", {"export_id": run.export_id}
+                ) from exc
+            raise _translate(exc) from exc
+
+    def get(self, tenant_id: str, export_id: str) -> ExportRun:
+        try:
+            response = self._client.get_item(
+                TableName=self._table,
+                Key={
+                    t.PK: {"S": t.tenant_pk(tenant_id, EXPORTS_COLLECTION)},
+                    t.SK: {"S": f"{EXPORT_SK_PREFIX}{export_id}"},
+                },
+                ConsistentRead=True,
+            )
+        except ClientError as exc:
+            raise _translate(exc) from exc
+        if "Item" not in response:
+            raise NotFoundError("export", export_id)
+        return item_to_entity(response["Item"], ExportRun)
+
+
+class PutOutcome:
+    WRITTEN = "written"
+    EXISTING = "existing"
+    CONFLICT = "conflict"
+
+
+class DynamoRecordWriter:
+    """Import writes: PutItem conditioned on the key being absent. An item already stored with the same
+    content counts as done (a rerun after an interruption); a different one is a conflict, never
+    overwritten."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def put_if_absent(self, item: AttributeMap) -> str:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(#pk)",
+                ExpressionAttributeNames={"#pk": t.PK},
+            )
+            return PutOutcome.WRITTEN
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise _translate(exc) from exc
+        current = self._client.get_item(
+            TableName=self._table, Key={t.PK: item[t.PK], t.SK: item[t.SK]}, ConsistentRead=True
+        ).get("Item")
+        if current is not None and deserialize(current) == deserialize(item):
+            return PutOutcome.EXISTING
+        return PutOutcome.CONFLICT
+
+
+class S3ExportSink:
+    """Files are written to a local staging directory (bounded memory), then uploaded with
+    ``upload_file`` (multipart for large files) under ``exports/{tenant_id}/{export_id}/``."""
+
+    def __init__(self, client: Any, bucket: str, prefix: str, staging_dir: Path) -> None:
+        self._client = client
+        self._bucket = bucket
+        self._prefix = prefix.rstrip("/") + "/"
+        self._staging = staging_dir
+
+    @property
+    def location(self) -> str:
+        return f"s3://{self._bucket}/{self._prefix}"
+
+    def key_of(self, name: str) -> str:
+        return f"{self._prefix}{name}"
+
+    def staging_path(self, name: str) -> Path:
+        path = self._staging / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def publish(self, name: str) -> None:
+        path = self._staging / name
+        self._client.upload_file(str(path), self._bucket, self.key_of(name))
+        os.remove(path)
+
+
+def export_prefix(tenant_id: str, export_id: str) -> str:
+    return f"exports/{tenant_id}/{export_id}/"
+
+
+class S3BinarySource:
+    """Copies artifact objects from the artifact bucket into an export, chunk by chunk."""
+
+    def __init__(self, client: Any, bucket: str) -> None:
+        self._client = client
+        self._bucket = bucket
+
+    def copy_to(self, s3_key: str, path: Path) -> tuple[int, str] | None:
+        """Returns (size, sha256), or None when the object does not exist (e.g. never uploaded)."""
+        try:
+            response = self._client.get_object(Bucket=self._bucket, Key=s3_key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+                return None
+            raise
+        digest = hashlib.sha256()
+        size = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as out:
+            for chunk in response["Body"].iter_chunks(_CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+        return size, digest.hexdigest()
+
+
+def presigned_get_url(client: Any, bucket: str, key: str, ttl_seconds: int) -> str:
+    url: str = client.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=ttl_seconds
+    )
+    return url
+
+
+class LambdaExportDispatcher:
+    """Starts the export worker with an asynchronous invocation (Lambda queues and retries it)."""
+
+    def __init__(self, client: Any, function_name: str) -> None:
+        self._client = client
+        self._function = function_name
+
+    def __call__(self, tenant_id: str, export_id: str) -> None:
+        payload = json.dumps({"tenant_id": tenant_id, "export_id": export_id}).encode()
+        self._client.invoke(FunctionName=self._function, InvocationType="Event", Payload=payload)

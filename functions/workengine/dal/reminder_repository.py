@@ -1,0 +1,338 @@
+"""Reminders, the sweep's due index and tenant schedules in the single table (Query/GetItem only)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from workengine.dal import due_index
+from workengine.dal import table as t
+from workengine.dal.codec import AttributeMap, item_to_entity, serialize
+from workengine.dal.items import reminder_item, schedule_item
+from workengine.domain.entities import Bundle, Reminder, Task, utc_iso
+from workengine.domain.enums import ReminderKind, ReminderStatus
+from workengine.domain.errors import NotFoundError, ServiceUnavailableError, VersionConflictError
+from workengine.domain.paging import Cursor, Page
+from workengine.domain.schedules import Schedule
+
+_THROTTLING = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+)
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+_BATCH_GET_LIMIT = 100
+_UNPUBLISHED = (ReminderStatus.PENDING.value, ReminderStatus.PUBLISH_FAILED.value)
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _cursor_out(last_key: AttributeMap | None) -> Cursor | None:
+    return {name: value["S"] for name, value in last_key.items()} if last_key else None
+
+
+def _cursor_in(cursor: Cursor | None) -> dict[str, Any]:
+    return {"ExclusiveStartKey": {k: {"S": v} for k, v in cursor.items()}} if cursor else {}
+
+
+class DynamoReminderRepository:
+    """Raises NotFoundError for unknown (or other tenants') IDs, VersionConflictError when a versioned
+    write loses, ServiceUnavailableError when DynamoDB throttles past the client's retries."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    # ---- plumbing ---------------------------------------------------------------------------------
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response: dict[str, Any] = getattr(self._client, operation)(TableName=self._table, **kwargs)
+        except ClientError as exc:
+            if _code(exc) in _THROTTLING:
+                raise ServiceUnavailableError("the database is busy; retry the request") from exc
+            raise
+        return response
+
+    def _query_all(self, **kwargs: Any) -> Iterator[AttributeMap]:
+        start: dict[str, Any] = {}
+        while True:
+            response = self._call("query", **kwargs, **start)
+            yield from response.get("Items", [])
+            if not response.get("LastEvaluatedKey"):
+                return
+            start = {"ExclusiveStartKey": response["LastEvaluatedKey"]}
+
+    def _conditional(self, operation: str, **kwargs: Any) -> bool:
+        """True when written, False when the condition did not hold."""
+        try:
+            self._call(operation, **kwargs)
+        except ClientError as exc:
+            if _code(exc) == _CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    def _index_items(self, partition: str, upper: str | None) -> Iterator[AttributeMap]:
+        condition = "#pk = :pk"
+        values: dict[str, Any] = {":pk": {"S": partition}}
+        names = {"#pk": due_index.DUE_PK}
+        if upper is not None:
+            condition += " AND #sk <= :upper"
+            names["#sk"] = due_index.DUE_SK
+            values[":upper"] = {"S": upper}
+        yield from self._query_all(
+            IndexName=t.GSI_DUE,
+            KeyConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    # ---- the sweep's due tasks --------------------------------------------------------------------
+    def due_tasks(self, day: date, shard: int, now: datetime) -> list[Task]:
+        """Open tasks of one day bucket and shard whose next reminder time is ``<= now``."""
+        return [
+            item_to_entity(item, Task)
+            for item in self._index_items(due_index.task_due_pk(day, shard), due_index.upper_bound(now))
+        ]
+
+    def get_bundles(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Bundle]:
+        """Bundles by (tenant_id, bundle_id) with BatchGetItem; missing ones are left out."""
+        wanted = sorted(set(keys))
+        found: dict[tuple[str, str], Bundle] = {}
+        for start in range(0, len(wanted), _BATCH_GET_LIMIT):
+            request: dict[str, Any] = {
+                self._table: {
+                    "Keys": [
+                        {t.PK: {"S": t.bundle_pk(tenant, bundle)}, t.SK: {"S": t.BUNDLE_SK}}
+                        for tenant, bundle in wanted[start : start + _BATCH_GET_LIMIT]
+                    ]
+                }
+            }
+            while request:
+                try:
+                    response = self._client.batch_get_item(RequestItems=request)
+                except ClientError as exc:
+                    if _code(exc) in _THROTTLING:
+                        raise ServiceUnavailableError("the database is busy; retry later") from exc
+                    raise
+                for item in response.get("Responses", {}).get(self._table, []):
+                    bundle = item_to_entity(item, Bundle)
+                    found[(bundle.tenant_id, bundle.bundle_id)] = bundle
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def advance_task(self, task: Task, next_at: datetime | None) -> bool:
+        """Move the task to the bucket of ``next_at`` (or out of the index) without touching its
+        ``version``: the condition ``version = :seen`` makes a concurrent user change win (that write
+        re-derives the index keys itself). False when the task changed meanwhile."""
+        key = {
+            t.PK: {"S": t.bundle_pk(task.tenant_id, task.bundle_id)},
+            t.SK: {"S": t.task_sk(task.task_id)},
+        }
+        names = {"#pk": t.PK, "#version": "version", "#dpk": due_index.DUE_PK, "#dsk": due_index.DUE_SK}
+        values: dict[str, Any] = {":seen": {"N": str(task.version)}}
+        if next_at is None:
+            update = "REMOVE #dpk, #dsk"
+        else:
+            keys = due_index.task_due_keys(task.tenant_id, task.task_id, next_at)
+            update = "SET #dpk = :dpk, #dsk = :dsk"
+            values[":dpk"] = {"S": keys[due_index.DUE_PK]}
+            values[":dsk"] = {"S": keys[due_index.DUE_SK]}
+        return self._conditional(
+            "update_item",
+            Key=key,
+            UpdateExpression=update,
+            ConditionExpression="attribute_exists(#pk) AND #version = :seen",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    # ---- reminders --------------------------------------------------------------------------------
+    def put_new_reminder(self, reminder: Reminder) -> bool:
+        """Create the reminder unless its (deterministic) ID exists; True when it was created."""
+        return self._conditional(
+            "put_item",
+            Item=reminder_item(reminder),
+            ConditionExpression="attribute_not_exists(#pk)",
+            ExpressionAttributeNames={"#pk": t.PK},
+        )
+
+    def unpublished_reminders(self) -> list[Reminder]:
+        """Reminders still ``pending`` or ``publish_failed`` (the publish queue of the due index)."""
+        return [
+            item_to_entity(item, Reminder)
+            for shard in range(due_index.PUBLISH_SHARDS)
+            for item in self._index_items(due_index.publish_pk(shard), None)
+        ]
+
+    @staticmethod
+    def _reminder_key(reminder: Reminder) -> dict[str, Any]:
+        return {
+            t.PK: {"S": t.bundle_pk(reminder.tenant_id, reminder.bundle_id)},
+            t.SK: {"S": f"{t.REMINDER_SK_PREFIX}{reminder.reminder_id}"},
+        }
+
+    def mark_published(self, reminder: Reminder, now: datetime) -> None:
+        """``published`` and out of the publish queue; an already acknowledged reminder keeps its status."""
+        names = {
+            "#status": "status",
+            "#updated": "updated_at",
+            "#version": "version",
+            "#dpk": due_index.DUE_PK,
+            "#dsk": due_index.DUE_SK,
+        }
+        done = self._conditional(
+            "update_item",
+            Key=self._reminder_key(reminder),
+            UpdateExpression="SET #status = :published, #updated = :now, #version = #version + :one "
+            "REMOVE #dpk, #dsk",
+            ConditionExpression="#status IN (:pending, :failed)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={
+                ":published": {"S": ReminderStatus.PUBLISHED.value},
+                ":pending": {"S": _UNPUBLISHED[0]},
+                ":failed": {"S": _UNPUBLISHED[1]},
+                ":now": {"S": utc_iso(now)},
+                ":one": {"N": "1"},
+            },
+        )
+        if not done:
+            self._call(
+                "update_item",
+                Key=self._reminder_key(reminder),
+                UpdateExpression="REMOVE #dpk, #dsk",
+                ExpressionAttributeNames={"#dpk": due_index.DUE_PK, "#dsk": due_index.DUE_SK},
+            )
+
+    def mark_publish_failed(self, reminder: Reminder, now: datetime, error: str) -> None:
+        """Stays in the publish queue, so the next sweep tries again."""
+        self._conditional(
+            "update_item",
+            Key=self._reminder_key(reminder),
+            UpdateExpression="SET #status = :failed, updated_at = :now, publish_error = :error",
+            ConditionExpression="#status IN (:pending, :failed)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":pending": {"S": _UNPUBLISHED[0]},
+                ":failed": {"S": _UNPUBLISHED[1]},
+                ":now": {"S": utc_iso(now)},
+                ":error": {"S": error[:500]},
+            },
+        )
+
+    def list_reminders(
+        self,
+        tenant_id: str,
+        *,
+        bundle_id: str | None,
+        kind: ReminderKind | None,
+        limit: int,
+        cursor: Cursor | None,
+    ) -> Page[Reminder]:
+        """One Query: a bundle's partition (``R#`` prefix), else the tenant listing, newest first.
+        ``kind`` filters within the page (a page may hold fewer than ``limit`` items)."""
+        extra: dict[str, Any] = {}
+        values: dict[str, Any] = {}
+        if bundle_id:
+            names = {"#pk": t.PK, "#sk": t.SK}
+            condition = "#pk = :pk AND begins_with(#sk, :prefix)"
+            values[":pk"] = {"S": t.bundle_pk(tenant_id, bundle_id)}
+            values[":prefix"] = {"S": t.REMINDER_SK_PREFIX}
+        else:
+            names = {"#pk": "gsi_template_pk"}
+            condition = "#pk = :pk"
+            values[":pk"] = {"S": due_index.reminders_list_pk(tenant_id)}
+            extra = {"IndexName": t.GSI_TEMPLATE, "ScanIndexForward": False}
+        if kind is not None:
+            names["#kind"] = "kind"
+            values[":kind"] = {"S": kind.value}
+            extra["FilterExpression"] = "#kind = :kind"
+        response = self._call(
+            "query",
+            KeyConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            Limit=limit,
+            **extra,
+            **_cursor_in(cursor),
+        )
+        items = [item_to_entity(item, Reminder) for item in response.get("Items", [])]
+        return Page(items=items, cursor=_cursor_out(response.get("LastEvaluatedKey")))
+
+    def find_reminder(self, tenant_id: str, reminder_id: str) -> Reminder:
+        for item in self._query_all(
+            IndexName=t.GSI_ENTITY,
+            KeyConditionExpression="#pk = :pk",
+            ExpressionAttributeNames={"#pk": "gsi_entity_pk"},
+            ExpressionAttributeValues={":pk": {"S": t.entity_pk(tenant_id, reminder_id)}},
+        ):
+            if item.get("entity_type", {}).get("S") == "reminder":
+                return item_to_entity(item, Reminder)
+        raise NotFoundError("reminder", reminder_id)
+
+    def save_reminder(self, reminder: Reminder, expected_version: int) -> None:
+        """Replace the reminder if its stored version is still ``expected_version``."""
+        written = self._conditional(
+            "put_item",
+            Item=reminder_item(reminder),
+            ConditionExpression="attribute_exists(#pk) AND #version = :expected",
+            ExpressionAttributeNames={"#pk": t.PK, "#version": "version"},
+            ExpressionAttributeValues={":expected": {"N": str(expected_version)}},
+        )
+        if not written:
+            raise VersionConflictError(
+                "the reminder was changed by someone else; reload it and retry",
+                {"expected_version": expected_version},
+            )
+
+    # ---- schedules --------------------------------------------------------------------------------
+    def get_schedule(self, tenant_id: str, template_id: str) -> Schedule | None:
+        response = self._call(
+            "get_item",
+            Key={t.PK: {"S": t.tenant_pk(tenant_id, "SCHEDULES")}, t.SK: {"S": f"S#{template_id}"}},
+            ConsistentRead=True,
+        )
+        return item_to_entity(response["Item"], Schedule) if "Item" in response else None
+
+    def list_schedules(self, tenant_id: str) -> list[Schedule]:
+        return [
+            item_to_entity(item, Schedule)
+            for item in self._query_all(
+                KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
+                ExpressionAttributeNames={"#pk": t.PK, "#sk": t.SK},
+                ExpressionAttributeValues={
+                    ":pk": {"S": t.tenant_pk(tenant_id, "SCHEDULES")},
+                    ":prefix": {"S": "S#"},
+                },
+            )
+        ]
+
+    def save_schedule(self, schedule: Schedule, expected_version: int | None) -> None:
+        """New when ``expected_version`` is None, else versioned; raises VersionConflictError."""
+        if expected_version is None:
+            condition, values = "attribute_not_exists(#pk)", None
+        else:
+            condition = "attribute_exists(#pk) AND #version = :expected"
+            values = serialize({":expected": expected_version})
+        kwargs: dict[str, Any] = {
+            "Item": schedule_item(schedule),
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {"#pk": t.PK, **({"#version": "version"} if values else {})},
+        }
+        if values:
+            kwargs["ExpressionAttributeValues"] = values
+        if not self._conditional("put_item", **kwargs):
+            raise VersionConflictError(
+                "the schedule was changed by someone else; retry",
+                {"template_id": schedule.template_id, "expected_version": expected_version},
+            )
+
+    def due_schedules(self, now: datetime) -> list[Schedule]:
+        """Enabled schedules of every tenant whose next occurrence is ``<= now``."""
+        return [
+            item_to_entity(item, Schedule)
+            for item in self._index_items(due_index.SCHEDULES_PARTITION, due_index.upper_bound(now))
+        ]

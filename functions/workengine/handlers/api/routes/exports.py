@@ -1,0 +1,68 @@
+"""``/exports`` routes: start a portable export of the caller's tenant (admin) and follow it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import BaseModel, ConfigDict
+
+from workengine.domain.export_format import ExportRun, ExportStatus
+from workengine.domain.identity import Identity
+from workengine.handlers.api import dependencies as deps
+
+router = Router()
+
+Caller = Annotated[Identity, Depends(deps.current_identity)]
+
+
+class StartExportBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    with_binaries: bool = False
+
+
+class ExportView(BaseModel):
+    export_id: str
+    tenant_id: str
+    status: ExportStatus
+    requested_by: str
+    with_binaries: bool
+    counts: dict[str, int]
+    error: str | None
+    manifest_url: str | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, run: ExportRun, manifest_url: str | None = None) -> ExportView:
+        data = run.model_dump(exclude={"manifest_key", "version"})
+        return cls(**data, manifest_url=manifest_url)
+
+
+class ExportEnvelope(BaseModel):
+    export: ExportView
+
+
+@router.post("/exports", status_code=202, summary="Start a portable export of the tenant (admin)")
+def start_export(
+    identity: Caller, body: Annotated[StartExportBody | None, Body()] = None
+) -> Response[dict[str, Any]]:
+    run = deps.export_service().start_export(identity, with_binaries=bool(body and body.with_binaries))
+    return Response(
+        status_code=202,
+        content_type="application/json",
+        body=ExportEnvelope(export=ExportView.of(run)).model_dump(mode="json"),
+    )
+
+
+@router.get("/exports/<export_id>", summary="Status and counts of an export; the manifest URL once done")
+def get_export(export_id: str, identity: Caller) -> ExportEnvelope:
+    run, url = deps.export_service().get_export(identity, export_id)
+    return ExportEnvelope(export=ExportView.of(run, url))

@@ -1,0 +1,29 @@
+"""EventBridge "Object Created" (source ``aws.s3``) → check the upload against its artifact metadata."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from workengine.handlers.api import dependencies as deps
+from workengine.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+@event_source(data_class=EventBridgeEvent)
+def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+    detail = event.detail
+    bucket = str(detail.get("bucket", {}).get("name", ""))
+    key = str(detail.get("object", {}).get("key", ""))
+    outcome = deps.artifact_service().record_upload(bucket, key)
+    logger.info(
+        "artifact upload checked",
+        extra={"artifact_id": outcome.artifact_id, "status": outcome.status, "reason": outcome.reason},
+    )
+    if outcome.status in {"uploaded", "rejected"} and outcome.reason != "already decided":
+        metrics.add_metric(name=f"Artifact_{outcome.status}", unit="Count", value=1)
+    return {"status": outcome.status, "artifact_id": outcome.artifact_id, "reason": outcome.reason}

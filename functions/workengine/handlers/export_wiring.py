@@ -1,0 +1,59 @@
+"""Builds the export and import services from settings (AWS clients come from ``dal.aws`` only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workengine.dal.aws import client
+from workengine.dal.export_storage import (
+    DynamoExportRuns,
+    DynamoRecordWriter,
+    DynamoTenantItems,
+    LambdaExportDispatcher,
+    S3BinarySource,
+    S3ExportSink,
+    export_prefix,
+    presigned_get_url,
+)
+from workengine.services.export_service import ExportDispatcher, ExportService, TenantExporter
+from workengine.services.import_service import ImportService
+from workengine.settings import Settings
+
+
+def tenant_exporter(settings: Settings) -> TenantExporter:
+    return TenantExporter(
+        DynamoTenantItems(client("dynamodb"), settings.table_name),
+        S3BinarySource(client("s3"), settings.bucket_name),
+    )
+
+
+def default_dispatcher(settings: Settings) -> ExportDispatcher:
+    """An asynchronous Lambda invocation when the worker function is configured (AWS), else the local
+    in-process executor (``workengine serve``)."""
+    if settings.export_function_name:
+        return LambdaExportDispatcher(client("lambda"), settings.export_function_name)
+    from workengine.local.export_runner import dispatch_in_process
+
+    return dispatch_in_process
+
+
+def build_export_service(settings: Settings, dispatcher: ExportDispatcher | None = None) -> ExportService:
+    s3 = client("s3")
+
+    def sink_factory(tenant_id: str, export_id: str, staging: Path) -> S3ExportSink:
+        return S3ExportSink(s3, settings.bucket_name, export_prefix(tenant_id, export_id), staging)
+
+    def sign(key: str) -> str:
+        return presigned_get_url(s3, settings.bucket_name, key, settings.export_url_ttl_seconds)
+
+    return ExportService(
+        DynamoExportRuns(client("dynamodb"), settings.table_name),
+        tenant_exporter(settings),
+        sink_factory,
+        dispatcher or default_dispatcher(settings),
+        sign,
+    )
+
+
+def build_import_service(settings: Settings) -> ImportService:
+    return ImportService(DynamoRecordWriter(client("dynamodb"), settings.table_name))

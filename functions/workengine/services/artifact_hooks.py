@@ -1,0 +1,41 @@
+"""The task-service hook that accepts artifact proof only for uploaded artifacts of the same bundle."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from workengine.dal.artifact_repository import DynamoArtifactRepository
+from workengine.domain.enums import ArtifactStatus
+from workengine.domain.errors import NotFoundError, ValidationFailedError
+from workengine.services.hooks import ServiceHooks
+
+
+class ArtifactProofHooks(ServiceHooks):
+    """``check_artifact_proof`` raises ValidationFailedError (``details.invalid`` maps each bad ID to
+    ``not_found`` (unknown, or another tenant's), ``other_bundle``, ``pending`` or ``rejected``)."""
+
+    def __init__(self, artifacts: DynamoArtifactRepository) -> None:
+        self._artifacts = artifacts
+
+    def check_artifact_proof(self, tenant_id: str, bundle_id: str, artifact_ids: Sequence[str]) -> None:
+        found = self._artifacts.get_many(tenant_id, bundle_id, artifact_ids)
+        invalid: dict[str, str] = {}
+        for artifact_id in dict.fromkeys(artifact_ids):
+            artifact = found.get(artifact_id)
+            if artifact is None:
+                invalid[artifact_id] = self._absent_reason(tenant_id, artifact_id)
+            elif artifact.status is not ArtifactStatus.UPLOADED:
+                invalid[artifact_id] = artifact.status.value
+        if invalid:
+            raise ValidationFailedError(
+                "proof.artifact_ids must name uploaded artifacts of this bundle: "
+                + ", ".join(f"{key} ({why})" for key, why in invalid.items()),
+                {"field": "proof.artifact_ids", "invalid": invalid},
+            )
+
+    def _absent_reason(self, tenant_id: str, artifact_id: str) -> str:
+        try:
+            self._artifacts.find(tenant_id, artifact_id)
+        except NotFoundError:
+            return "not_found"
+        return "other_bundle"

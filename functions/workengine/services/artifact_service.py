@@ -1,0 +1,239 @@
+"""Artifacts: metadata plus a presigned upload, presigned downloads, and the upload check that turns a
+``pending`` artifact into ``uploaded`` or ``rejected`` when S3 reports the object."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import unquote_plus
+
+from workengine.dal.artifact_repository import DynamoArtifactRepository, S3ArtifactStore
+from workengine.dal.bundle_repository import DynamoBundleRepository
+from workengine.domain.audit import audit_event
+from workengine.domain.entities import Artifact
+from workengine.domain.enums import ArtifactStatus, BundleStatus, EntityType, Role
+from workengine.domain.errors import (
+    InvalidTransitionError,
+    NotFoundError,
+    ValidationFailedError,
+)
+from workengine.domain.filenames import sanitise_filename
+from workengine.domain.identity import Identity
+from workengine.domain.ids import new_id
+from workengine.services.bundle_service import Clock, utc_now
+
+SYSTEM_ACTOR = "system:artifact-upload"
+_CLOSED_BUNDLE = frozenset({BundleStatus.CANCELLED, BundleStatus.ARCHIVED})
+
+
+def artifact_key(tenant_id: str, bundle_id: str, artifact_id: str, filename: str) -> str:
+    return f"tenants/{tenant_id}/bundles/{bundle_id}/artifacts/{artifact_id}/{filename}"
+
+
+@dataclass(frozen=True)
+class ArtifactKeyParts:
+    tenant_id: str
+    bundle_id: str
+    artifact_id: str
+
+
+def parse_artifact_key(key: str) -> ArtifactKeyParts | None:
+    """The tenant, bundle and artifact of an object key laid out by ``artifact_key`` (else None)."""
+    parts = unquote_plus(key).split("/")
+    if len(parts) < 7 or parts[0] != "tenants" or parts[2] != "bundles" or parts[4] != "artifacts":
+        return None
+    if not all(parts[i] for i in (1, 3, 5)):
+        return None
+    return ArtifactKeyParts(parts[1], parts[3], parts[5])
+
+
+@dataclass(frozen=True)
+class ArtifactLimits:
+    max_bytes: int
+    allowed_content_types: frozenset[str]
+    upload_url_ttl_seconds: int
+    download_url_ttl_seconds: int
+
+
+@dataclass(frozen=True)
+class NewArtifactUpload:
+    artifact: Artifact
+    upload_url: str
+    upload_headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ArtifactDownload:
+    artifact: Artifact
+    download_url: str | None
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    """What the upload handler did: ``status`` is the artifact's status afterwards, or ``ignored``."""
+
+    status: str
+    artifact_id: str | None = None
+    reason: str | None = None
+
+
+def normalise_content_type(value: str) -> str:
+    return value.split(";", 1)[0].strip().lower()
+
+
+class ArtifactService:
+    """Raises NotFoundError (unknown or other tenants' bundles, tasks, artifacts), ForbiddenError,
+    ValidationFailedError (filename, type or size out of bounds), InvalidTransitionError (closed
+    bundle) and ServiceUnavailableError."""
+
+    def __init__(
+        self,
+        artifacts: DynamoArtifactRepository,
+        bundles: DynamoBundleRepository,
+        store: S3ArtifactStore,
+        limits: ArtifactLimits,
+        *,
+        clock: Clock = utc_now,
+        id_factory: Callable[[str], str] = new_id,
+    ) -> None:
+        self._artifacts = artifacts
+        self._bundles = bundles
+        self._store = store
+        self._limits = limits
+        self._clock = clock
+        self._new_id = id_factory
+
+    def create_upload(
+        self,
+        identity: Identity,
+        bundle_id: str,
+        *,
+        filename: str,
+        content_type: str,
+        size_bytes: int,
+        task_id: str | None = None,
+    ) -> NewArtifactUpload:
+        identity.require(Role.MEMBER)
+        safe_name = sanitise_filename(filename)
+        kind = normalise_content_type(content_type)
+        if kind not in self._limits.allowed_content_types:
+            raise ValidationFailedError(
+                f"content type {kind!r} is not accepted",
+                {"field": "content_type", "allowed": sorted(self._limits.allowed_content_types)},
+            )
+        if size_bytes < 1 or size_bytes > self._limits.max_bytes:
+            raise ValidationFailedError(
+                f"size_bytes must be between 1 and {self._limits.max_bytes}",
+                {"field": "size_bytes", "max_bytes": self._limits.max_bytes},
+            )
+        bundle = self._bundles.get_bundle(identity.tenant_id, bundle_id)
+        if bundle.status in _CLOSED_BUNDLE:
+            raise InvalidTransitionError(
+                f"a {bundle.status.value} bundle takes no new artifacts",
+                {"bundle_status": bundle.status.value},
+            )
+        if task_id is not None:
+            task = self._bundles.find_task(identity.tenant_id, task_id)
+            if task.bundle_id != bundle_id:
+                raise ValidationFailedError(
+                    "task_id is not a task of this bundle", {"field": "task_id", "task_id": task_id}
+                )
+        now = self._clock()
+        artifact_id = self._new_id("art")
+        artifact = Artifact(
+            artifact_id=artifact_id,
+            tenant_id=identity.tenant_id,
+            bundle_id=bundle_id,
+            task_id=task_id,
+            filename=safe_name,
+            content_type=kind,
+            size_bytes=size_bytes,
+            s3_key=artifact_key(identity.tenant_id, bundle_id, artifact_id, safe_name),
+            status=ArtifactStatus.PENDING,
+            created_by=identity.user_id,
+            created_at=now,
+        )
+        event = audit_event(
+            tenant_id=identity.tenant_id,
+            entity_type=EntityType.ARTIFACT,
+            entity_id=artifact_id,
+            bundle_id=bundle_id,
+            action="created",
+            actor=identity.user_id,
+            at=now,
+            new_id=self._new_id,
+            after=artifact,
+        )
+        self._artifacts.create(artifact, event)
+        url = self._store.presign_put(artifact.s3_key, kind, size_bytes, self._limits.upload_url_ttl_seconds)
+        headers = {"Content-Type": kind, "Content-Length": str(size_bytes)}
+        return NewArtifactUpload(artifact=artifact, upload_url=url, upload_headers=headers)
+
+    def get_artifact(self, identity: Identity, artifact_id: str) -> ArtifactDownload:
+        """The metadata, and a short-lived download URL once the object was accepted (else None)."""
+        identity.require(Role.VIEWER)
+        artifact = self._artifacts.find(identity.tenant_id, artifact_id)
+        url = None
+        if artifact.status is ArtifactStatus.UPLOADED:
+            url = self._store.presign_get(
+                artifact.s3_key, artifact.filename, self._limits.download_url_ttl_seconds
+            )
+        return ArtifactDownload(artifact=artifact, download_url=url)
+
+    def record_upload(self, bucket: str, key: str) -> UploadOutcome:
+        """Checks the object S3 reported against the artifact's metadata: ``uploaded`` when size and
+        type match, ``rejected`` (with the reason, object deleted) when not. Repeated notifications
+        and keys that are not artifacts are ignored."""
+        if bucket != self._store.bucket:
+            return UploadOutcome("ignored", reason="not the artifacts bucket")
+        parts = parse_artifact_key(key)
+        if parts is None:
+            return UploadOutcome("ignored", reason="not an artifact key")
+        try:
+            artifact = self._artifacts.get(parts.tenant_id, parts.bundle_id, parts.artifact_id)
+        except NotFoundError:
+            return UploadOutcome("ignored", parts.artifact_id, "no such artifact")
+        if unquote_plus(key) != artifact.s3_key and key != artifact.s3_key:
+            return UploadOutcome("ignored", artifact.artifact_id, "key differs from the artifact's key")
+        if artifact.status is not ArtifactStatus.PENDING:
+            return UploadOutcome(artifact.status.value, artifact.artifact_id, "already decided")
+        stored = self._store.head(artifact.s3_key)
+        if stored is None:
+            return UploadOutcome("ignored", artifact.artifact_id, "object not found")
+        reason = self._mismatch(artifact, stored.size_bytes, stored.content_type)
+        now = self._clock()
+        updated = artifact.model_copy(
+            update={
+                "status": ArtifactStatus.REJECTED if reason else ArtifactStatus.UPLOADED,
+                "rejection_reason": reason,
+                "uploaded_at": None if reason else now,
+                "version": artifact.version + 1,
+            }
+        )
+        event = audit_event(
+            tenant_id=artifact.tenant_id,
+            entity_type=EntityType.ARTIFACT,
+            entity_id=artifact.artifact_id,
+            bundle_id=artifact.bundle_id,
+            action="rejected" if reason else "uploaded",
+            actor=SYSTEM_ACTOR,
+            at=now,
+            new_id=self._new_id,
+            before=artifact,
+            after=updated,
+        )
+        self._artifacts.save(updated, artifact.version, [event])
+        if reason:
+            # A refused binary has no use; deleting it keeps the bucket to accepted evidence only.
+            self._store.delete(artifact.s3_key)
+        return UploadOutcome(updated.status.value, artifact.artifact_id, reason)
+
+    def _mismatch(self, artifact: Artifact, size: int, content_type: str | None) -> str | None:
+        if size > self._limits.max_bytes:
+            return f"object is {size} bytes, more than the limit of {self._limits.max_bytes}"
+        if size != artifact.size_bytes:
+            return f"object is {size} bytes but {artifact.size_bytes} were declared"
+        actual = normalise_content_type(content_type or "")
+        if actual != artifact.content_type:
+            return f"object has content type {actual or 'none'!r} but {artifact.content_type!r} was declared"
+        return None

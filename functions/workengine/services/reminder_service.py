@@ -1,0 +1,64 @@
+"""Reminders of a tenant: list them, and let their recipient acknowledge one."""
+
+from __future__ import annotations
+
+from workengine.dal.reminder_repository import DynamoReminderRepository
+from workengine.domain.entities import Reminder
+from workengine.domain.enums import ReminderKind, ReminderStatus, Role
+from workengine.domain.errors import ForbiddenError, ValidationFailedError
+from workengine.domain.identity import Identity
+from workengine.services.bundle_service import Clock, utc_now
+from workengine.services.pagination import PageTokenCodec
+
+
+class ReminderService:
+    """Raises NotFoundError (unknown or another tenant's reminder), ForbiddenError (acknowledging
+    someone else's reminder without the admin role), ValidationFailedError, VersionConflictError."""
+
+    def __init__(
+        self, repository: DynamoReminderRepository, tokens: PageTokenCodec, *, clock: Clock = utc_now
+    ) -> None:
+        self._repository = repository
+        self._tokens = tokens
+        self._clock = clock
+
+    def list_reminders(
+        self,
+        identity: Identity,
+        *,
+        bundle_id: str | None,
+        kind: ReminderKind | None,
+        limit: int,
+        next_token: str | None,
+    ) -> tuple[list[Reminder], str | None]:
+        identity.require(Role.VIEWER)
+        scope = f"reminders:{bundle_id or ''}:{kind.value if kind else ''}"
+        cursor = self._tokens.decode(next_token, identity.tenant_id, scope)
+        page = self._repository.list_reminders(
+            identity.tenant_id, bundle_id=bundle_id, kind=kind, limit=limit, cursor=cursor
+        )
+        return page.items, self._tokens.encode(identity.tenant_id, scope, page.cursor)
+
+    def set_status(self, identity: Identity, reminder_id: str, status: ReminderStatus) -> Reminder:
+        identity.require(Role.VIEWER)
+        if status is not ReminderStatus.ACKNOWLEDGED:
+            raise ValidationFailedError(
+                "a reminder can only be set to acknowledged", {"field": "status", "allowed": ["acknowledged"]}
+            )
+        reminder = self._repository.find_reminder(identity.tenant_id, reminder_id)
+        if reminder.recipient != identity.user_id and not identity.role.at_least(Role.ADMIN):
+            raise ForbiddenError(
+                "only the recipient or an admin can acknowledge a reminder", {"reminder_id": reminder_id}
+            )
+        if reminder.status is ReminderStatus.ACKNOWLEDGED:
+            return reminder
+        updated = reminder.model_copy(
+            update={
+                "status": ReminderStatus.ACKNOWLEDGED,
+                "version": reminder.version + 1,
+                "updated_at": self._clock(),
+                "details": {**reminder.details, "acknowledged_by": identity.user_id},
+            }
+        )
+        self._repository.save_reminder(updated, reminder.version)
+        return updated

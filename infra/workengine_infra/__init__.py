@@ -1,0 +1,1 @@
+"""CDK infrastructure of the work engine (one stack, one construct per concern)."""

@@ -1,0 +1,109 @@
+"""The one Lambda asset: ``functions/workengine`` + the compiled template catalog + runtime dependencies.
+
+Bundled locally (no Docker): CDK calls ``LocalPythonBundling.try_bundle`` before it would start a
+container, and we always succeed there. Dependencies are installed with pip for the Lambda platform
+(``manylinux2014_aarch64``, CPython 3.12, wheels only), pinned to the versions the project is tested with.
+With ``-c workengine:bundle=skip`` (or ``WORKENGINE_SKIP_BUNDLING=1``) the pip step is left out, which the
+infrastructure tests use: the asset then holds only the code and the catalog.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from importlib.metadata import requires, version
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import aws_lambda as lambda_
+
+from workengine_infra import constants as c
+
+PACKAGE_NAME = "workengine"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".mypy_cache", ".pytest_cache")
+
+
+def _unconditional_dependencies(distribution: str) -> list[str]:
+    names = []
+    for requirement in requires(distribution) or []:
+        if ";" in requirement:  # extras and platform-specific ones are not installed for Lambda
+            continue
+        match = _NAME.match(requirement)
+        if match:
+            names.append(match.group(0))
+    return names
+
+
+def pinned_requirements() -> list[str]:
+    """``name==version`` for each bundled distribution and everything it needs, as installed where synth
+    runs (the versions the tests ran with). Pinning the transitive ones matters: an unpinned
+    ``python-dateutil`` resolves to a release the runtime's botocore refuses, and the asset shadows it."""
+    pinned: dict[str, str] = {}
+    pending = list(c.BUNDLED_DISTRIBUTIONS)
+    while pending:
+        name = pending.pop()
+        key = name.lower().replace("_", "-")
+        if key in pinned:
+            continue
+        pinned[key] = version(name)
+        pending.extend(_unconditional_dependencies(name))
+    return [f"{name}=={pinned[name]}" for name in sorted(pinned)]
+
+
+def pip_install_command(target: Path, requirements: list[str]) -> list[str]:
+    return [
+        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+        "--platform", c.LAMBDA_PLATFORM, "--implementation", "cp",
+        "--python-version", c.PYTHON_RUNTIME_VERSION, "--only-binary=:all:",
+        "--no-deps", "--target", str(target), *requirements,
+    ]  # fmt: skip
+
+
+def write_asset(output_dir: Path, *, install_dependencies: bool) -> None:
+    """Fill ``output_dir`` with the function package, its compiled catalog and (optionally) dependencies.
+
+    Raises:
+        CatalogError: the templates under ``content/`` are invalid (synth stops, nothing deploys).
+        subprocess.CalledProcessError: pip failed.
+    """
+    from workengine.catalog.loader import COMPILED_CATALOG_NAME, compile_catalog
+
+    package_dir = output_dir / PACKAGE_NAME
+    shutil.copytree(c.FUNCTIONS_DIR / PACKAGE_NAME, package_dir, ignore=_IGNORED, dirs_exist_ok=True)
+    compiled = compile_catalog(c.CONTENT_DIR)
+    (package_dir / "catalog" / COMPILED_CATALOG_NAME).write_text(
+        json.dumps(compiled, sort_keys=True, separators=(",", ":")), encoding="utf-8"
+    )
+    if install_dependencies:
+        subprocess.run(pip_install_command(output_dir, pinned_requirements()), check=True)
+
+
+@jsii.implements(ILocalBundling)
+class LocalPythonBundling:
+    """Runs on the synth machine (Python + Node.js only); CDK never falls back to Docker."""
+
+    def __init__(self, *, install_dependencies: bool) -> None:
+        self.install_dependencies = install_dependencies
+
+    def try_bundle(self, output_dir: str, *args: Any, **kwargs: Any) -> bool:
+        write_asset(Path(output_dir), install_dependencies=self.install_dependencies)
+        return True
+
+
+def function_code(*, install_dependencies: bool) -> lambda_.Code:
+    """The asset every function shares (one upload, one hash of the bundled output)."""
+    return lambda_.Code.from_asset(
+        str(c.FUNCTIONS_DIR),
+        asset_hash_type=AssetHashType.OUTPUT,
+        bundling=BundlingOptions(
+            # Never pulled: local bundling always succeeds. CDK requires an image to be named.
+            image=DockerImage.from_registry(f"public.ecr.aws/sam/build-python{c.PYTHON_RUNTIME_VERSION}"),
+            local=LocalPythonBundling(install_dependencies=install_dependencies),
+        ),
+    )

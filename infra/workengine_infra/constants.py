@@ -1,0 +1,82 @@
+"""Names and tunables of the deployed stack, in one place.
+
+Physical names (table, bucket, queues) are left to CloudFormation so several stages can share an
+account; functions learn them from ``WORKENGINE_*`` environment variables named after ``Settings`` fields.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS_DIR = REPO_ROOT / "functions"
+CONTENT_DIR = REPO_ROOT / "content"
+
+SERVICE_NAME = "workengine"  # = workengine.observability.SERVICE
+METRICS_NAMESPACE = "WorkEngine"  # = workengine.observability.METRICS_NAMESPACE
+STACK_NAME_PREFIX = "WorkEngine"
+
+# ---- context keys (cdk -c key=value) ------------------------------------------------------------------
+CONTEXT_STAGE = "stage"  # dev (default) | prod: prod retains data and turns on deletion protection
+CONTEXT_BUNDLE = "workengine:bundle"  # "skip": copy code + catalog only, no pip (tests, quick synth)
+CONTEXT_ALLOWED_ORIGINS = "workengine:allowed_origins"  # comma-separated browser origins (CORS)
+CONTEXT_ALARM_EMAIL = "workengine:alarm_email"  # optional e-mail subscribed to the alarm topic
+CONTEXT_POWERTOOLS_LAYER_VERSION = "workengine:powertools_layer_version"
+CONTEXT_ASSISTANT_PROVIDER = "workengine:assistant_provider"  # local (default) | bedrock
+CONTEXT_BEDROCK_MODEL_ID = "workengine:bedrock_model_id"  # default: Settings.bedrock_model_id
+ENV_SKIP_BUNDLING = "WORKENGINE_SKIP_BUNDLING"  # "1" does what -c workengine:bundle=skip does
+
+PROD_STAGE = "prod"
+DEFAULT_STAGE = "dev"
+BUNDLE_SKIP = "skip"
+
+# ---- Lambda -------------------------------------------------------------------------------------------
+PYTHON_RUNTIME_VERSION = "3.12"
+# Public Powertools v3 layer (Powertools + X-Ray SDK; boto3 comes with the runtime). Pin a version that
+# matches the aws-lambda-powertools the project tests with;
+# override with -c workengine:powertools_layer_version=N.
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"
+POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python312-arm64"
+POWERTOOLS_LAYER_VERSION = 27
+# Runtime dependencies bundled into the asset (Powertools from the layer, boto3 from the runtime;
+# pyyaml and pyjwt are development-only: the catalog ships compiled and API Gateway verifies JWTs).
+BUNDLED_DISTRIBUTIONS = ("pydantic", "pydantic-settings", "croniter")
+LAMBDA_PLATFORM = "manylinux2014_aarch64"
+
+API_HANDLER = "workengine.handlers.api.app.lambda_handler"
+SWEEP_HANDLER = "workengine.handlers.sweep.lambda_handler"
+JOBS_WORKER_HANDLER = "workengine.handlers.jobs_worker.lambda_handler"
+ARTIFACT_UPLOADED_HANDLER = "workengine.handlers.artifact_uploaded.lambda_handler"
+EXPORT_WORKER_HANDLER = "workengine.handlers.export_worker.lambda_handler"
+
+# ---- storage layout (object key prefixes the runtime writes under) ------------------------------------
+ARTIFACTS_PREFIX = "tenants/"  # workengine.services.artifact_service.artifact_key (tests check it)
+EXPORTS_PREFIX = "exports/"  # workengine.dal.export_storage.export_prefix (tests check it)
+EXPORTS_EXPIRE_DAYS = 7
+NONCURRENT_VERSIONS_EXPIRE_DAYS = 30
+ABORT_MULTIPART_DAYS = 1
+PRESIGNED_UPLOAD_CORS_MAX_AGE_SECONDS = 3000
+
+# ---- schedules, queues, retries -----------------------------------------------------------------------
+SWEEP_RATE_MINUTES = 15
+ASYNC_RETRY_ATTEMPTS = 2
+ASYNC_MAX_EVENT_AGE_HOURS = 2
+JOBS_BATCH_SIZE = 5
+JOBS_WORKER_TIMEOUT_SECONDS = 120
+JOBS_VISIBILITY_TIMEOUT_FACTOR = 6  # AWS guidance: queue visibility >= 6x the consumer's timeout
+JOBS_MAX_RECEIVE_COUNT = 3
+DLQ_RETENTION_DAYS = 14
+
+# ---- API ----------------------------------------------------------------------------------------------
+PUBLIC_ROUTES = ("GET /health", "GET /openapi.json", "GET /docs")
+PROXY_ROUTE_PATH = "/{proxy+}"
+THROTTLE_RATE_LIMIT = 50  # steady requests per second for the whole stage
+THROTTLE_BURST_LIMIT = 100
+TENANT_ATTRIBUTE = "tenant_id"  # Cognito custom attribute → claim custom:tenant_id
+ROLE_ATTRIBUTE = "role"  # Cognito custom attribute → claim custom:role
+
+# ---- observability ------------------------------------------------------------------------------------
+LOG_RETENTION_DAYS_DEV = 14
+LOG_RETENTION_DAYS_PROD = 90
+API_5XX_ALARM_THRESHOLD = 5  # 5xx responses per 5 minutes
+ALARM_PERIOD_MINUTES = 5

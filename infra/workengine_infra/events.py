@@ -1,0 +1,89 @@
+"""Events and messaging: the reminders event bus, the assistant-job queue with its DLQ, and the rule that
+turns S3 "Object Created" events into artifact-uploaded invocations."""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, Duration, Validations
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from workengine_infra import constants as c
+
+
+def dead_letter_queue(scope: Construct, construct_id: str, *, target_of: str) -> sqs.Queue:
+    """An encrypted, TLS-only queue that holds what an asynchronous target gave up on."""
+    queue = sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=Duration.days(c.DLQ_RETENTION_DAYS),
+    )
+    Validations.of(queue).acknowledge(
+        Acknowledgment(
+            id="AwsSolutions-SQS3",
+            reason=f"This queue is itself the dead-letter queue of {target_of}; a DLQ of a DLQ adds nothing.",
+        )
+    )
+    return queue
+
+
+class EventsConstruct(Construct):
+    """The custom bus the sweep publishes reminders to, and the assistant-job queue."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, jobs_visibility_timeout: Duration) -> None:
+        super().__init__(scope, construct_id)
+        self.event_bus = events.EventBus(self, "ReminderBus", description="Work engine reminders and events")
+        self.jobs_dlq = sqs.Queue(
+            self,
+            "JobsDeadLetterQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(c.DLQ_RETENTION_DAYS),
+        )
+        self.jobs_queue = sqs.Queue(
+            self,
+            "JobsQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            visibility_timeout=jobs_visibility_timeout,
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.jobs_dlq, max_receive_count=c.JOBS_MAX_RECEIVE_COUNT
+            ),
+        )
+        self.dead_letter_queues: dict[str, sqs.IQueue] = {"jobs": self.jobs_dlq}
+
+
+class ArtifactUploadRule(Construct):
+    """S3 "Object Created" under the artifacts prefix of our bucket (default bus) → artifact-uploaded."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, bucket: s3.IBucket, handler: lambda_.IFunction
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.dead_letter_queue = dead_letter_queue(self, "DeadLetterQueue", target_of="the upload rule")
+        self.rule = events.Rule(
+            self,
+            "Rule",
+            description="Artifact uploaded: mark the artifact uploaded and check the task's proof",
+            event_pattern=events.EventPattern(
+                source=["aws.s3"],
+                detail_type=["Object Created"],
+                detail={
+                    "bucket": {"name": [bucket.bucket_name]},
+                    "object": {"key": [{"prefix": c.ARTIFACTS_PREFIX}]},
+                },
+            ),
+            targets=[
+                targets.LambdaFunction(
+                    handler,
+                    dead_letter_queue=self.dead_letter_queue,
+                    retry_attempts=c.ASYNC_RETRY_ATTEMPTS,
+                    max_event_age=Duration.hours(c.ASYNC_MAX_EVENT_AGE_HOURS),
+                )
+            ],
+        )

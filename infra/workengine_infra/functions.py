@@ -1,0 +1,273 @@
+"""Functions: five Lambda functions sharing one asset, each with its own role, log group and only the
+grants it needs (explicit statements: exact actions, resources scoped to our table, indexes, object
+prefixes, queue, bus, secret and function)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Acknowledgment, Duration, Fn, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from workengine_infra import constants as c
+from workengine_infra.bundling import function_code
+from workengine_infra.data import DataConstruct
+from workengine_infra.events import EventsConstruct, dead_letter_queue
+
+TABLE_READ_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:ConditionCheckItem",
+)
+TABLE_WRITE_ACTIONS = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+)
+XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+
+
+def env_name(settings_field: str) -> str:
+    """The environment variable ``workengine.settings.Settings`` reads ``settings_field`` from."""
+    return f"WORKENGINE_{settings_field.upper()}"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    construct_id: str
+    handler: str
+    description: str
+    memory_mb: int
+    timeout: Duration
+
+
+API = FunctionSpec("Api", c.API_HANDLER, "HTTP API (all routes)", 1024, Duration.seconds(29))
+SWEEP = FunctionSpec(
+    "Sweep", c.SWEEP_HANDLER, "Reminder sweep and recurring schedules", 512, Duration.minutes(5)
+)
+JOBS_WORKER = FunctionSpec(
+    "JobsWorker",
+    c.JOBS_WORKER_HANDLER,
+    "Assistant-job worker (SQS)",
+    512,
+    Duration.seconds(c.JOBS_WORKER_TIMEOUT_SECONDS),
+)
+ARTIFACT_UPLOADED = FunctionSpec(
+    "ArtifactUploaded",
+    c.ARTIFACT_UPLOADED_HANDLER,
+    "Artifact uploaded (S3 Object Created)",
+    256,
+    Duration.seconds(30),
+)
+EXPORT_WORKER = FunctionSpec(
+    "ExportWorker", c.EXPORT_WORKER_HANDLER, "Tenant export runner", 1024, Duration.minutes(15)
+)
+
+
+class WorkEngineFunction(Construct):
+    """A Python 3.12 arm64 function with JSON logs into its own log group, active tracing, and a role that
+    starts with nothing but writing to that log group."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        spec: FunctionSpec,
+        *,
+        code: lambda_.Code,
+        layers: list[lambda_.ILayerVersion],
+        environment: dict[str, str],
+        log_retention: logs.RetentionDays,
+        removal: RemovalPolicy,
+        dead_letter: sqs.IQueue | None = None,
+    ) -> None:
+        super().__init__(scope, spec.construct_id)
+        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=removal)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{c.SERVICE_NAME} {spec.description}",
+        )
+        self.log_group.grant_write(self.role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=f"{c.SERVICE_NAME}: {spec.description}",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=spec.handler,
+            code=code,
+            layers=layers,
+            role=self.role,
+            memory_size=spec.memory_mb,
+            timeout=spec.timeout,
+            environment=environment,
+            tracing=lambda_.Tracing.ACTIVE,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            log_group=self.log_group,
+            dead_letter_queue=dead_letter,
+            retry_attempts=c.ASYNC_RETRY_ATTEMPTS if dead_letter is not None else None,
+            max_event_age=Duration.hours(c.ASYNC_MAX_EVENT_AGE_HOURS) if dead_letter is not None else None,
+        )
+        Validations.of(self.function).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-L1",
+                reason="Python 3.12: the runtime the project targets and the Powertools layer is pinned for.",
+            )
+        )
+        Validations.of(self.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) have no resource-level "
+                "permissions; the wildcard resource is on those two actions only.",
+            )
+        )
+
+    def allow(self, actions: tuple[str, ...] | list[str], resources: list[str]) -> None:
+        self.role.add_to_principal_policy(iam.PolicyStatement(actions=list(actions), resources=resources))
+
+
+class FunctionsConstruct(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        data: DataConstruct,
+        messaging: EventsConstruct,
+        prod: bool,
+        install_dependencies: bool,
+        powertools_layer_version: int,
+        bedrock_model_id: str | None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._data = data
+        removal = RemovalPolicy.RETAIN if prod else RemovalPolicy.DESTROY
+        retention = logs.RetentionDays.THREE_MONTHS if prod else logs.RetentionDays.TWO_WEEKS
+        code = function_code(install_dependencies=install_dependencies)
+        layer = lambda_.LayerVersion.from_layer_version_arn(
+            self,
+            "PowertoolsLayer",
+            Fn.sub(
+                "arn:${AWS::Partition}:lambda:${AWS::Region}:"
+                f"{c.POWERTOOLS_LAYER_ACCOUNT}:layer:{c.POWERTOOLS_LAYER_NAME}:{powertools_layer_version}"
+            ),
+        )
+        common_env = {
+            "POWERTOOLS_SERVICE_NAME": c.SERVICE_NAME,
+            "POWERTOOLS_METRICS_NAMESPACE": c.METRICS_NAMESPACE,
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            env_name("table_name"): data.table.table_name,
+            env_name("bucket_name"): data.bucket.bucket_name,
+            env_name("event_bus_name"): messaging.event_bus.event_bus_name,
+        }
+
+        def make(
+            spec: FunctionSpec, extra_env: dict[str, str] | None = None, **kwargs: sqs.IQueue
+        ) -> WorkEngineFunction:
+            return WorkEngineFunction(
+                self,
+                spec,
+                code=code,
+                layers=[layer],
+                environment={**common_env, **(extra_env or {})},
+                log_retention=retention,
+                removal=removal,
+                **kwargs,
+            )
+
+        # Export runs asynchronously (the API invokes it with InvocationType=Event); failures land here.
+        self.export_dlq = dead_letter_queue(self, "ExportDeadLetterQueue", target_of="the export worker")
+        self.export_worker = make(EXPORT_WORKER, dead_letter=self.export_dlq)
+        self.api = make(
+            API,
+            {
+                env_name("jobs_queue_url"): messaging.jobs_queue.queue_url,
+                env_name("export_function_name"): self.export_worker.function.function_name,
+                env_name("pagination_secret_arn"): data.pagination_secret.secret_arn,
+            },
+        )
+        self.sweep = make(SWEEP, {env_name("sweep_rate_minutes"): str(c.SWEEP_RATE_MINUTES)})
+        assistant_env = {env_name("jobs_queue_url"): messaging.jobs_queue.queue_url}
+        if bedrock_model_id:
+            assistant_env |= {
+                env_name("assistant_provider"): "bedrock",
+                env_name("bedrock_model_id"): bedrock_model_id,
+            }
+        self.jobs_worker = make(JOBS_WORKER, assistant_env)
+        self.artifact_uploaded = make(ARTIFACT_UPLOADED)
+        self.all: dict[str, WorkEngineFunction] = {
+            "api": self.api,
+            "sweep": self.sweep,
+            "jobs_worker": self.jobs_worker,
+            "artifact_uploaded": self.artifact_uploaded,
+            "export_worker": self.export_worker,
+        }
+        self.dead_letter_queues: dict[str, sqs.IQueue] = {"export": self.export_dlq}
+
+        # ---- grants ----------------------------------------------------------------------------------
+        for fn in self.all.values():
+            self._table_read_write(fn)
+        artifacts, exports = c.ARTIFACTS_PREFIX, c.EXPORTS_PREFIX
+        # Presigned URLs carry the signer's permissions: upload and download artifacts, download exports.
+        self._objects(self.api, artifacts, ("s3:PutObject", "s3:GetObject"))
+        self._objects(self.api, exports, ("s3:GetObject",))
+        self.api.allow(("sqs:SendMessage",), [messaging.jobs_queue.queue_arn])
+        self.api.allow(("secretsmanager:GetSecretValue",), [data.pagination_secret.secret_arn])
+        self.api.allow(("lambda:InvokeFunction",), [self.export_worker.function.function_arn])
+
+        self.sweep.allow(("events:PutEvents",), [messaging.event_bus.event_bus_arn])
+
+        self.jobs_worker.function.add_event_source(
+            sources.SqsEventSource(
+                messaging.jobs_queue, batch_size=c.JOBS_BATCH_SIZE, report_batch_item_failures=True
+            )
+        )
+        if bedrock_model_id:
+            self.jobs_worker.allow(
+                ("bedrock:InvokeModel",),
+                [
+                    Stack.of(self).format_arn(
+                        service="bedrock",
+                        account="",
+                        resource="foundation-model",
+                        resource_name=bedrock_model_id,
+                    )
+                ],
+            )
+
+        # HeadObject (GetObject) to check the upload; DeleteObject to drop a refused one.
+        self._objects(self.artifact_uploaded, artifacts, ("s3:GetObject", "s3:DeleteObject"))
+        # upload_file uses multipart for large archives; AbortMultipartUpload cleans up a failed one.
+        self._objects(
+            self.export_worker, exports, ("s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload")
+        )
+        self._objects(self.export_worker, artifacts, ("s3:GetObject",))
+
+    def _table_read_write(self, fn: WorkEngineFunction) -> None:
+        table_arn = self._data.table.table_arn
+        # Each index named, not "<table>/index/*": a new index needs a deliberate grant.
+        index_arns = [f"{table_arn}/index/{name}" for name in self._data.index_names]
+        fn.allow(TABLE_READ_ACTIONS, [table_arn, *index_arns])
+        fn.allow(TABLE_WRITE_ACTIONS, [table_arn])
+
+    def _objects(self, fn: WorkEngineFunction, prefix: str, actions: tuple[str, ...]) -> None:
+        bucket = self._data.bucket
+        fn.allow(actions, [bucket.arn_for_objects(f"{prefix}*")])
+        logical_id = Stack.of(self).resolve(bucket.bucket_arn)["Fn::GetAtt"][0]
+        Validations.of(fn.role).acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/{prefix}*]",
+                reason=f"Object keys are generated per tenant and entity; access is limited to the "
+                f"'{prefix}' prefix of the one bucket.",
+            )
+        )

@@ -1,0 +1,96 @@
+"""The one stack: composes the constructs per concern and holds no resources itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aws_cdk import CfnOutput, Duration, Stack
+from constructs import Construct
+
+from workengine_infra import constants as c
+from workengine_infra.api import ApiConstruct
+from workengine_infra.data import DataConstruct
+from workengine_infra.events import ArtifactUploadRule, EventsConstruct
+from workengine_infra.functions import FunctionsConstruct
+from workengine_infra.monitoring import MonitoringConstruct
+from workengine_infra.schedules import SchedulesConstruct
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    stage: str = c.DEFAULT_STAGE
+    install_dependencies: bool = True
+    allowed_origins: list[str] = field(default_factory=lambda: ["*"])
+    alarm_email: str | None = None
+    powertools_layer_version: int = c.POWERTOOLS_LAYER_VERSION
+    bedrock_model_id: str | None = None  # set: the assistant worker calls this Bedrock model
+
+    @property
+    def prod(self) -> bool:
+        return self.stage == c.PROD_STAGE
+
+
+class WorkEngineStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig, **kwargs: object) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        self.config = config
+        self.data = DataConstruct(self, "Data", prod=config.prod, allowed_origins=config.allowed_origins)
+        self.messaging = EventsConstruct(
+            self,
+            "Events",
+            jobs_visibility_timeout=Duration.seconds(
+                c.JOBS_WORKER_TIMEOUT_SECONDS * c.JOBS_VISIBILITY_TIMEOUT_FACTOR
+            ),
+        )
+        self.functions = FunctionsConstruct(
+            self,
+            "Functions",
+            data=self.data,
+            messaging=self.messaging,
+            prod=config.prod,
+            install_dependencies=config.install_dependencies,
+            powertools_layer_version=config.powertools_layer_version,
+            bedrock_model_id=config.bedrock_model_id,
+        )
+        self.api = ApiConstruct(
+            self,
+            "Api",
+            handler=self.functions.api.function,
+            prod=config.prod,
+            allowed_origins=config.allowed_origins,
+        )
+        self.schedules = SchedulesConstruct(self, "Schedules", sweep=self.functions.sweep.function)
+        self.artifact_rule = ArtifactUploadRule(
+            self,
+            "ArtifactUploaded",
+            bucket=self.data.bucket,
+            handler=self.functions.artifact_uploaded.function,
+        )
+        self.monitoring = MonitoringConstruct(
+            self,
+            "Monitoring",
+            functions={name: fn.function for name, fn in self.functions.all.items()},
+            dead_letter_queues={
+                **self.messaging.dead_letter_queues,
+                **self.functions.dead_letter_queues,
+                "sweep": self.schedules.dead_letter_queue,
+                "artifact-uploaded": self.artifact_rule.dead_letter_queue,
+            },
+            http_api=self.api.http_api,
+            alarm_email=config.alarm_email,
+        )
+        self._outputs()
+
+    def _outputs(self) -> None:
+        outputs = {
+            "ApiUrl": self.api.url,
+            "UserPoolId": self.api.user_pool.user_pool_id,
+            "UserPoolClientId": self.api.user_pool_client.user_pool_client_id,
+            "BucketName": self.data.bucket.bucket_name,
+            "TableName": self.data.table.table_name,
+            "EventBusName": self.messaging.event_bus.event_bus_name,
+            "JobsQueueUrl": self.messaging.jobs_queue.queue_url,
+            "AlarmTopicArn": self.monitoring.topic.topic_arn,
+        }
+        for name, value in outputs.items():
+            CfnOutput(self, name, value=value)

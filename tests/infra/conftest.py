@@ -1,0 +1,62 @@
+"""Synthesizes the CDK app once per test session (dev and prod stages) with dependency bundling skipped."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+INFRA_DIR = Path(__file__).resolve().parents[2] / "infra"
+if str(INFRA_DIR) not in sys.path:
+    sys.path.insert(0, str(INFRA_DIR))
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+
+@dataclass
+class Synthesized:
+    stage: str
+    outdir: Path
+    template: dict[str, Any]
+    error: str | None
+    stack: Any = None
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return self.template.get("Resources", {})
+
+    def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {key: value for key, value in self.resources.items() if value["Type"] == resource_type}
+
+    def validation_report(self) -> dict[str, Any]:
+        return json.loads((self.outdir / "validation-report.json").read_text())
+
+    def asset_dirs(self) -> list[Path]:
+        return sorted(path for path in self.outdir.glob("asset.*") if path.is_dir())
+
+
+def _synthesize(stage: str, outdir: Path) -> Synthesized:
+    from workengine_infra.app import build_app
+
+    app, stack = build_app({"stage": stage, "workengine:bundle": "skip"}, outdir=str(outdir))
+    try:
+        app.synth()
+    except RuntimeError as exc:  # cdk-nag errors (or any other validation) fail the synth
+        return Synthesized(stage, outdir, {}, str(exc), stack)
+    template_file = outdir / f"{stack.stack_name}.template.json"
+    return Synthesized(stage, outdir, json.loads(template_file.read_text()), None, stack)
+
+
+@pytest.fixture(scope="session")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
+    yield _synthesize("dev", tmp_path_factory.mktemp("cdk-dev"))
+
+
+@pytest.fixture(scope="session")
+def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
+    yield _synthesize("prod", tmp_path_factory.mktemp("cdk-prod"))

@@ -1,0 +1,274 @@
+"""Artifacts end to end on a real moto *server*: presigned URLs are used over HTTP, S3 notifies through
+an EventBridge rule into SQS, and the local drain delivers the event to the upload handler."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from moto.server import ThreadedMotoServer
+
+from tests.support.api import ApiClient, Caller
+from workengine.domain.enums import Role
+from workengine.handlers.api import dependencies as deps
+from workengine.local.assistant_backend import drain_s3_events_once
+from workengine.local.backend import provision
+from workengine.settings import get_settings
+
+CONTENT = Path(__file__).resolve().parents[1] / "fixtures" / "assistant_content"
+MEMBER = Caller("acme", "mia", Role.MEMBER)
+OUTSIDER = Caller("globex", "oscar", Role.ADMIN)
+PDF = b"%PDF-1.7 signed report\n" * 8
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_api(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiClient]:
+    for name, value in {
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "WorkEngineTest",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "WORKENGINE_CONTENT_PATH": str(CONTENT),
+        "WORKENGINE_MAX_ARTIFACT_BYTES": "4096",
+    }.items():
+        monkeypatch.setenv(name, value)
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
+    deps.reset()
+    provision(get_settings())
+    yield ApiClient(MEMBER)
+    deps.reset()
+
+
+def _bundle(api: ApiClient, caller: Caller = MEMBER) -> dict[str, Any]:
+    response = api.post(
+        "/bundles",
+        {"template_id": "artifact-flow", "title": "Q3 report", "anchor_date": "2030-09-30"},
+        caller=caller,
+    )
+    assert response.status == 201, response.body
+    body: dict[str, Any] = response.body
+    return body
+
+
+def _task(bundle: dict[str, Any], key: str) -> dict[str, Any]:
+    return next(t for t in bundle["tasks"] if t["template_task_ref"] == key)
+
+
+def _create_artifact(api: ApiClient, bundle_id: str, **overrides: Any) -> Any:
+    body = {"filename": "signed report.pdf", "content_type": "application/pdf", "size_bytes": len(PDF)}
+    body.update(overrides)
+    return api.post(f"/bundles/{bundle_id}/artifacts", body)
+
+
+def _upload(created: dict[str, Any], data: bytes, headers: dict[str, str] | None = None) -> None:
+    response = requests.put(
+        created["upload_url"], data=data, headers=headers or created["upload_headers"], timeout=10
+    )
+    assert response.status_code == 200, response.text
+
+
+def _deliver_notifications() -> int:
+    delivered = 0
+    while (count := drain_s3_events_once(get_settings())) > 0:
+        delivered += count
+    return delivered
+
+
+def test_presigned_upload_is_accepted_and_satisfies_artifact_proof(s3_api: ApiClient) -> None:
+    # Given a bundle whose "evidence" task requires an artifact
+    bundle = _bundle(s3_api)
+    bundle_id = bundle["bundle"]["bundle_id"]
+    evidence = _task(bundle, "evidence")
+
+    # When an artifact is created, uploaded through the presigned URL and S3 notifies
+    created = _create_artifact(s3_api, bundle_id, task_id=evidence["task_id"])
+    assert created.status == 201, created.body
+    artifact = created.body["artifact"]
+    assert artifact["status"] == "pending"
+    assert artifact["s3_key"] == (
+        f"tenants/acme/bundles/{bundle_id}/artifacts/{artifact['artifact_id']}/signed report.pdf"
+    )
+    assert created.body["upload_headers"] == {
+        "Content-Type": "application/pdf",
+        "Content-Length": str(len(PDF)),
+    }
+    pending = s3_api.get(f"/artifacts/{artifact['artifact_id']}")
+    assert pending.body["download_url"] is None
+    _upload(created.body, PDF)
+    assert _deliver_notifications() == 1
+
+    # Then the artifact is uploaded and downloadable through a short-lived URL
+    fetched = s3_api.get(f"/artifacts/{artifact['artifact_id']}")
+    assert fetched.status == 200
+    assert fetched.body["artifact"]["status"] == "uploaded"
+    assert fetched.body["artifact"]["uploaded_at"] is not None
+    download = requests.get(fetched.body["download_url"], timeout=10)
+    assert download.status_code == 200 and download.content == PDF
+    assert "attachment" in download.headers.get("Content-Disposition", "")
+
+    # And it satisfies the task's artifact proof
+    done = s3_api.patch(
+        f"/tasks/{evidence['task_id']}",
+        {"status": "done", "proof": {"artifact_ids": [artifact["artifact_id"]]}},
+    )
+    assert done.status == 200, done.body
+    assert done.body["task"]["proof"]["artifact_ids"] == [artifact["artifact_id"]]
+    assert done.body["task"]["status"] == "done"
+
+    # And every change left an audit event
+    actions = [
+        (e["entity_type"], e["action"]) for e in s3_api.get(f"/bundles/{bundle_id}/events").body["items"]
+    ]
+    assert ("artifact", "created") in actions and ("artifact", "uploaded") in actions
+
+
+@pytest.mark.parametrize(
+    ("data", "headers", "reason_part"),
+    [
+        (PDF + b"x" * 100, None, "bytes but"),
+        (PDF, {"Content-Type": "text/html"}, "content type 'text/html'"),
+    ],
+    ids=["oversized", "wrong-type"],
+)
+def test_upload_not_matching_its_metadata_is_rejected(
+    s3_api: ApiClient, data: bytes, headers: dict[str, str] | None, reason_part: str
+) -> None:
+    # Given a pending artifact
+    bundle = _bundle(s3_api)
+    created = _create_artifact(s3_api, bundle["bundle"]["bundle_id"]).body
+    artifact_id = created["artifact"]["artifact_id"]
+
+    # When the object put differs from what was declared (moto does not enforce the signature)
+    _upload(created, data, headers)
+    assert _deliver_notifications() == 1
+
+    # Then the artifact is rejected with the reason, has no download, and cannot be proof
+    fetched = s3_api.get(f"/artifacts/{artifact_id}").body
+    assert fetched["artifact"]["status"] == "rejected"
+    assert reason_part in fetched["artifact"]["rejection_reason"]
+    assert fetched["download_url"] is None
+    evidence = _task(bundle, "evidence")
+    refused = s3_api.patch(f"/tasks/{evidence['task_id']}", {"proof": {"artifact_ids": [artifact_id]}})
+    assert refused.status == 422
+    assert refused.body["error"]["details"]["invalid"] == {artifact_id: "rejected"}
+
+
+def test_repeated_notification_changes_nothing(s3_api: ApiClient) -> None:
+    bundle = _bundle(s3_api)
+    created = _create_artifact(s3_api, bundle["bundle"]["bundle_id"]).body
+    _upload(created, PDF)
+    _deliver_notifications()
+    first = s3_api.get(f"/artifacts/{created['artifact']['artifact_id']}").body["artifact"]
+
+    from workengine.handlers.artifact_uploaded import lambda_handler
+    from workengine.local.events import LocalLambdaContext
+
+    event = {
+        "version": "0",
+        "id": "e1",
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "account": "000000000000",
+        "time": "2030-01-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {"bucket": {"name": get_settings().bucket_name}, "object": {"key": first["s3_key"]}},
+    }
+    result = lambda_handler(event, LocalLambdaContext())
+    assert result["status"] == "uploaded" and result["reason"] == "already decided"
+    assert s3_api.get(f"/artifacts/{first['artifact_id']}").body["artifact"]["version"] == first["version"]
+
+
+def test_traversal_filename_is_sanitised_into_the_bundle_prefix(s3_api: ApiClient) -> None:
+    bundle_id = _bundle(s3_api)["bundle"]["bundle_id"]
+    created = _create_artifact(s3_api, bundle_id, filename="../../other-tenant/\x00evil\r\n.pdf")
+    assert created.status == 201, created.body
+    artifact = created.body["artifact"]
+    assert artifact["filename"] == "evil.pdf"
+    assert artifact["s3_key"].startswith(f"tenants/acme/bundles/{bundle_id}/artifacts/")
+    assert ".." not in artifact["s3_key"]
+    assert _create_artifact(s3_api, bundle_id, filename="../..").error_code == "VALIDATION_ERROR"
+
+
+def test_size_and_type_out_of_bounds_are_refused_and_write_nothing(s3_api: ApiClient) -> None:
+    bundle_id = _bundle(s3_api)["bundle"]["bundle_id"]
+    too_big = _create_artifact(s3_api, bundle_id, size_bytes=4097)
+    assert too_big.status == 422 and too_big.error_code == "VALIDATION_ERROR"
+    assert too_big.body["error"]["details"]["max_bytes"] == 4096
+    bad_type = _create_artifact(s3_api, bundle_id, content_type="text/html")
+    assert bad_type.status == 422 and bad_type.body["error"]["details"]["field"] == "content_type"
+    events = s3_api.get(f"/bundles/{bundle_id}/events").body["items"]
+    assert not [e for e in events if e["entity_type"] == "artifact"]
+
+
+def test_other_tenants_cannot_see_or_use_an_artifact(s3_api: ApiClient) -> None:
+    # Given an uploaded artifact of tenant acme, and a globex bundle
+    bundle = _bundle(s3_api)
+    created = _create_artifact(s3_api, bundle["bundle"]["bundle_id"]).body
+    _upload(created, PDF)
+    _deliver_notifications()
+    artifact_id = created["artifact"]["artifact_id"]
+    foreign = _bundle(s3_api, OUTSIDER)
+
+    # Then globex gets 404 reading it, cannot attach it, and cannot upload into acme's bundle
+    assert s3_api.get(f"/artifacts/{artifact_id}", caller=OUTSIDER).error_code == "NOT_FOUND"
+    evidence = _task(foreign, "evidence")
+    refused = s3_api.patch(
+        f"/tasks/{evidence['task_id']}", {"proof": {"artifact_ids": [artifact_id]}}, caller=OUTSIDER
+    )
+    assert refused.status == 422
+    assert refused.body["error"]["details"]["invalid"] == {artifact_id: "not_found"}
+    other_upload = s3_api.post(
+        f"/bundles/{bundle['bundle']['bundle_id']}/artifacts",
+        {"filename": "x.pdf", "content_type": "application/pdf", "size_bytes": 10},
+        caller=OUTSIDER,
+    )
+    assert other_upload.status == 404
+
+
+def test_pending_unknown_and_other_bundle_artifacts_are_refused_as_proof(s3_api: ApiClient) -> None:
+    first = _bundle(s3_api)
+    second = _bundle(s3_api)
+    pending = _create_artifact(s3_api, first["bundle"]["bundle_id"]).body["artifact"]["artifact_id"]
+    elsewhere = _create_artifact(s3_api, second["bundle"]["bundle_id"]).body
+    _upload(elsewhere, PDF)
+    _deliver_notifications()
+    evidence = _task(first, "evidence")
+
+    refused = s3_api.patch(
+        f"/tasks/{evidence['task_id']}",
+        {"proof": {"artifact_ids": [pending, elsewhere["artifact"]["artifact_id"], "art_nope"]}},
+    )
+
+    assert refused.status == 422 and refused.error_code == "VALIDATION_ERROR"
+    assert refused.body["error"]["details"]["invalid"] == {
+        pending: "pending",
+        elsewhere["artifact"]["artifact_id"]: "other_bundle",
+        "art_nope": "not_found",
+    }
+    task = s3_api.get(f"/tasks/{evidence['task_id']}").body["task"]
+    assert task["proof"]["artifact_ids"] == [] and task["version"] == evidence["version"]

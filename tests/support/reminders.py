@@ -1,0 +1,144 @@
+"""Helpers of the reminder and schedule tests: a settable clock, services on it, item read counting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from workengine.catalog.loader import TemplateCatalog
+from workengine.dal import aws
+from workengine.dal.aws import client
+from workengine.dal.reminder_repository import DynamoReminderRepository
+from workengine.domain.enums import Role
+from workengine.domain.identity import Identity
+from workengine.domain.instantiation import InstantiatedBundle, NewBundleRequest
+from workengine.domain.task_rules import TaskChange
+from workengine.handlers.api import dependencies as deps
+from workengine.handlers.reminder_wiring import build_reminder_repository
+from workengine.services.bundle_service import BundleService
+from workengine.services.reminder_publisher import ReminderPublisher
+from workengine.services.schedule_service import ScheduleService
+from workengine.services.sweep_service import SweepReport, SweepService
+from workengine.services.task_service import TaskService
+from workengine.settings import get_settings
+
+MIA = Identity("acme", "mia", Role.MEMBER)
+ADA = Identity("acme", "ada", Role.ADMIN)
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class World:
+    """Services on one settable clock over the moto backend of the ``aws_env`` fixture."""
+
+    clock: Clock
+    catalog: TemplateCatalog = field(default_factory=lambda: deps.catalog())
+
+    @property
+    def repository(self) -> DynamoReminderRepository:
+        return build_reminder_repository(get_settings())
+
+    def bundles(self) -> BundleService:
+        return BundleService(
+            deps.bundle_repository(), self.catalog, deps.page_tokens(), clock=self.clock, hooks=deps.hooks()
+        )
+
+    def tasks(self) -> TaskService:
+        return TaskService(
+            deps.bundle_repository(), self.catalog, deps.page_tokens(), clock=self.clock, hooks=deps.hooks()
+        )
+
+    def schedules(self) -> ScheduleService:
+        return ScheduleService(
+            self.repository,
+            deps.bundle_repository(),
+            self.catalog,
+            deps.page_tokens(),
+            clock=self.clock,
+            hooks=deps.hooks(),
+        )
+
+    def sweeper(self, repository: DynamoReminderRepository | None = None, events: Any = None) -> SweepService:
+        settings = get_settings()
+        return SweepService(
+            repository or self.repository,
+            ReminderPublisher(events or client("events"), settings.event_bus_name, max_attempts=3),
+            self.schedules(),
+            lookback_days=settings.sweep_lookback_days,
+        )
+
+    def sweep(self, now: datetime, **kwargs: Any) -> SweepReport:
+        self.clock.now = now
+        return self.sweeper(**kwargs).run(now)
+
+    def create_test_flow(self, anchor: date, title: str = "Launch") -> InstantiatedBundle:
+        return self.bundles().create_bundle(
+            MIA,
+            NewBundleRequest(
+                template_id="test-flow",
+                title=title,
+                anchor_date=anchor,
+                references={"brief": "https://docs.example.com/brief"},
+                assignees={"owner": "mia", "reviewer": "rex"},
+            ),
+        )
+
+    def change(self, task_id: str, at: datetime, **fields: Any) -> None:
+        self.clock.now = at
+        self.tasks().update_task(MIA, task_id, TaskChange(fields_set=frozenset(fields), **fields), None)
+
+
+def reminder_items(bundle_id: str | None = None) -> list[dict[str, Any]]:
+    """Every stored reminder (tests only: the product never scans)."""
+    from workengine.dal.codec import deserialize
+
+    items = client("dynamodb").scan(TableName=get_settings().table_name).get("Items", [])
+    found = [deserialize(i) for i in items if i.get("entity_type", {}).get("S") == "reminder"]
+    return [i for i in found if bundle_id is None or i["bundle_id"] == bundle_id]
+
+
+def reminder_ids(bundle_id: str | None = None) -> set[str]:
+    return {item["reminder_id"] for item in reminder_items(bundle_id)}
+
+
+class ItemReadCounter:
+    """Counts items DynamoDB returned (Query ``Count``, BatchGetItem responses, GetItem hits) through
+    botocore's ``after-call`` hook; installed on the shared session, so clients created later have it."""
+
+    def __init__(self) -> None:
+        self.items = 0
+        self.active = False
+
+    def __call__(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        if not self.active:
+            return
+        if model.name in ("Query", "Scan"):
+            self.items += int(parsed.get("Count", 0))
+        elif model.name == "BatchGetItem":
+            self.items += sum(len(v) for v in parsed.get("Responses", {}).values())
+        elif model.name == "GetItem" and "Item" in parsed:
+            self.items += 1
+
+
+_READS = ItemReadCounter()
+aws.session().events.register("after-call.dynamodb", _READS, unique_id="workengine-test-item-reads")
+
+
+@contextmanager
+def count_items_read() -> Iterator[ItemReadCounter]:
+    _READS.items = 0
+    _READS.active = True
+    try:
+        yield _READS
+    finally:
+        _READS.active = False
