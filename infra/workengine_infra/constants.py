@@ -40,7 +40,7 @@ POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python312-arm64"
 POWERTOOLS_LAYER_VERSION = 27
 # Runtime dependencies bundled into the asset (Powertools from the layer, boto3 from the runtime;
 # pyyaml and pyjwt are development-only: the catalog ships compiled and API Gateway verifies JWTs).
-BUNDLED_DISTRIBUTIONS = ("pydantic", "pydantic-settings", "croniter")
+BUNDLED_DISTRIBUTIONS = ("pydantic", "pydantic-settings", "croniter", "jsonschema")
 LAMBDA_PLATFORM = "manylinux2014_aarch64"
 
 API_HANDLER = "workengine.handlers.api.app.lambda_handler"
@@ -53,6 +53,10 @@ EXPORT_WORKER_HANDLER = "workengine.handlers.export_worker.lambda_handler"
 ARTIFACTS_PREFIX = "tenants/"  # workengine.services.artifact_service.artifact_key (tests check it)
 EXPORTS_PREFIX = "exports/"  # workengine.dal.export_storage.export_prefix (tests check it)
 EXPORTS_EXPIRE_DAYS = 7
+# Archiving a bundle tags its binaries (workengine.dal.artifact_repository.ARCHIVED_TAG_KEY); the lifecycle
+# rule expires tagged objects after this many days.
+ARCHIVED_TAG_KEY = "workengine-archived"
+ARCHIVED_ARTIFACTS_EXPIRE_DAYS = 90
 NONCURRENT_VERSIONS_EXPIRE_DAYS = 30
 ABORT_MULTIPART_DAYS = 1
 PRESIGNED_UPLOAD_CORS_MAX_AGE_SECONDS = 3000

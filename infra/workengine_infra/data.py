@@ -135,6 +135,12 @@ class DataConstruct(Construct):
                     expired_object_delete_marker=True,
                 ),
                 s3.LifecycleRule(
+                    id="expire-archived-bundle-artifacts",
+                    prefix=c.ARTIFACTS_PREFIX,
+                    tag_filters={c.ARCHIVED_TAG_KEY: "true"},
+                    expiration=Duration.days(c.ARCHIVED_ARTIFACTS_EXPIRE_DAYS),
+                ),
+                s3.LifecycleRule(
                     id="expire-exports",
                     prefix=c.EXPORTS_PREFIX,
                     expiration=Duration.days(c.EXPORTS_EXPIRE_DAYS),

@@ -219,7 +219,8 @@ class FunctionsConstruct(Construct):
             self._table_read_write(fn)
         artifacts, exports = c.ARTIFACTS_PREFIX, c.EXPORTS_PREFIX
         # Presigned URLs carry the signer's permissions: upload and download artifacts, download exports.
-        self._objects(self.api, artifacts, ("s3:PutObject", "s3:GetObject"))
+        # PutObjectTagging: archiving a bundle tags its binaries for the lifecycle rule.
+        self._objects(self.api, artifacts, ("s3:PutObject", "s3:GetObject", "s3:PutObjectTagging"))
         self._objects(self.api, exports, ("s3:GetObject",))
         self.api.allow(("sqs:SendMessage",), [messaging.jobs_queue.queue_arn])
         self.api.allow(("secretsmanager:GetSecretValue",), [data.pagination_secret.secret_arn])

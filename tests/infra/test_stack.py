@@ -12,6 +12,7 @@ from aws_cdk.assertions import Match, Template
 
 from tests.infra.conftest import Synthesized
 from workengine.catalog.loader import COMPILED_CATALOG_NAME, load_compiled_catalog
+from workengine.dal.artifact_repository import ARCHIVED_TAG_KEY
 from workengine.dal.export_storage import export_prefix
 from workengine.dal.table import TTL_ATTRIBUTE, create_table_kwargs
 from workengine.services.artifact_service import artifact_key
@@ -180,10 +181,18 @@ def test_artifacts_bucket_versioning_lifecycle_cors_events_and_access_logs(dev: 
     assert "NoncurrentVersionExpiration" in rules["expire-noncurrent-versions"]
     assert rules["expire-exports"]["Prefix"] == c.EXPORTS_PREFIX
     assert rules["expire-exports"]["ExpirationInDays"] == c.EXPORTS_EXPIRE_DAYS
+    archived = rules["expire-archived-bundle-artifacts"]
+    assert archived["TagFilters"] == [{"Key": c.ARCHIVED_TAG_KEY, "Value": "true"}]
+    assert archived["Prefix"] == c.ARTIFACTS_PREFIX
+    assert archived["ExpirationInDays"] == c.ARCHIVED_ARTIFACTS_EXPIRE_DAYS
     (cors,) = props["CorsConfiguration"]["CorsRules"]
     assert "PUT" in cors["AllowedMethods"]
     logs_bucket_id = props["LoggingConfiguration"]["DestinationBucketName"]["Ref"]
     assert logs_bucket_id in dev.of_type("AWS::S3::Bucket")
+
+
+def test_archive_tag_matches_the_one_the_runtime_writes() -> None:
+    assert c.ARCHIVED_TAG_KEY == ARCHIVED_TAG_KEY
 
 
 def test_object_prefixes_match_the_keys_the_runtime_writes() -> None:

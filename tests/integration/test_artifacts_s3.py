@@ -13,6 +13,8 @@ import requests
 from moto.server import ThreadedMotoServer
 
 from tests.support.api import ApiClient, Caller
+from workengine.dal.artifact_repository import ARCHIVED_TAG_KEY
+from workengine.dal.aws import client
 from workengine.domain.enums import Role
 from workengine.handlers.api import dependencies as deps
 from workengine.local.assistant_backend import drain_s3_events_once
@@ -272,3 +274,30 @@ def test_pending_unknown_and_other_bundle_artifacts_are_refused_as_proof(s3_api:
     }
     task = s3_api.get(f"/tasks/{evidence['task_id']}").body["task"]
     assert task["proof"]["artifact_ids"] == [] and task["version"] == evidence["version"]
+
+
+def test_archiving_a_bundle_hands_its_binaries_to_the_lifecycle_rule(s3_api: ApiClient) -> None:
+    # Given a bundle with one uploaded and one pending artifact
+    bundle_id = _bundle(s3_api)["bundle"]["bundle_id"]
+    uploaded = _create_artifact(s3_api, bundle_id).body
+    _upload(uploaded, PDF)
+    _deliver_notifications()
+    pending = _create_artifact(s3_api, bundle_id, filename="later.pdf").body
+
+    # When an admin archives the bundle
+    archived = s3_api.patch(
+        f"/bundles/{bundle_id}", {"status": "archived"}, caller=Caller("acme", "ada", Role.ADMIN)
+    )
+
+    # Then the uploaded binary is tagged for the lifecycle rule and still readable; metadata stays
+    assert archived.status == 200 and archived.body["bundle"]["status"] == "archived"
+    s3 = client("s3")
+    tags = s3.get_object_tagging(Bucket=get_settings().bucket_name, Key=uploaded["artifact"]["s3_key"])[
+        "TagSet"
+    ]
+    assert tags == [{"Key": ARCHIVED_TAG_KEY, "Value": "true"}]
+    assert (
+        s3_api.get(f"/artifacts/{uploaded['artifact']['artifact_id']}").body["artifact"]["status"]
+        == "uploaded"
+    )
+    assert s3_api.get(f"/artifacts/{pending['artifact']['artifact_id']}").status == 200

@@ -16,7 +16,7 @@ from workengine.cli.main import main
 from workengine.dal.artifact_repository import artifact_item
 from workengine.dal.aws import client
 from workengine.dal.codec import AttributeMap
-from workengine.dal.export_storage import DynamoRecordWriter
+from workengine.dal.export_storage import DynamoRecordWriter, S3BinaryTarget
 from workengine.dal.items import reminder_item, schedule_item
 from workengine.dal.job_repository import job_item
 from workengine.domain.entities import Artifact, AssistantJob, Reminder
@@ -155,6 +155,11 @@ def refresh_manifest_entry(directory: Path, file: str) -> None:
     (directory / MANIFEST_FILE).write_text(json.dumps(manifest))
 
 
+def comparable(record: dict[str, Any]) -> dict[str, Any]:
+    """Records as compared across tenants: an artifact's ``s3_key`` names its tenant, so it differs."""
+    return {key: value for key, value in record.items() if key != "s3_key"}
+
+
 def tenant_partition_count(tenant: str) -> int:
     response = client("dynamodb").query(
         TableName=get_settings().table_name,
@@ -193,14 +198,16 @@ def test_export_validate_import_export_round_trip_is_equal_record_for_record(
     assert result.ok and not result.existing
     assert validate_export(second).ok
     for spec in ENTITY_SPECS:
-        before = [rewrite_tenant(r, "acme", "initech") for r in records(first, spec.file)]
-        assert records(second, spec.file) == before, spec.file
+        before = [comparable(rewrite_tenant(r, "acme", "initech")) for r in records(first, spec.file)]
+        assert [comparable(r) for r in records(second, spec.file)] == before, spec.file
         assert result.written[spec.entity_type] == len(before)
     counts = {entry.entity_type: entry.count for entry in manifest.files}
     assert counts["bundle"] == 2 and counts["task"] == 25 and counts["comment"] == 1
     assert counts["artifact"] == counts["assistant_job"] == counts["reminder"] == counts["schedule"] == 1
     assert counts["audit_event"] >= 4 and counts["artifact_binary"] == 1
     assert (second / "binaries" / "a_1").read_bytes() == BINARY
+    (artifact,) = records(second, "artifacts.jsonl")
+    assert artifact["s3_key"].startswith("tenants/initech/") and artifact["status"] == "uploaded"
     # and the imported tenant works through the API with the same stable IDs
     imported = api.get(f"/bundles/{seeded['bundle_id']}", caller=Caller("initech", "ivy", Role.VIEWER))
     assert imported.status == 200 and imported.body["bundle"]["tenant_id"] == "initech"
@@ -303,13 +310,14 @@ def test_interrupted_import_then_rerun_ends_equal_without_duplicates(
     with pytest.raises(RuntimeError, match="connection lost"):
         ImportService(FailingAfter(writer, 10)).import_directory("initech", first)
 
-    result = ImportService(writer).import_directory("initech", first)
+    binaries = S3BinaryTarget(client("s3"), get_settings().bucket_name)
+    result = ImportService(writer, binaries).import_directory("initech", first)
 
     assert sum(result.existing.values()) == 10 and result.ok
     export_to("initech", second)
     for spec in ENTITY_SPECS:
-        before = [rewrite_tenant(r, "acme", "initech") for r in records(first, spec.file)]
-        assert records(second, spec.file) == before, spec.file
+        before = [comparable(rewrite_tenant(r, "acme", "initech")) for r in records(first, spec.file)]
+        assert [comparable(r) for r in records(second, spec.file)] == before, spec.file
 
 
 def test_reimport_into_the_same_tenant_writes_nothing_and_changed_items_are_conflicts(
@@ -358,3 +366,41 @@ def test_cli_export_validate_import(
     assert main(["import", "--tenant", "hooli", str(out)]) == 1
     assert "comments.jsonl: SHA-256 does not match" in capsys.readouterr().out
     assert tenant_partition_count("hooli") == 0
+
+
+def test_artifacts_imported_into_another_tenant_never_point_at_the_source_tenants_objects(
+    seeded: dict[str, Any], tmp_path: Path
+) -> None:
+    # Given an export without binaries whose artifact object is gone (another deployment's bucket)
+    export_to("acme", tmp_path)
+    (source,) = records(tmp_path, "artifacts.jsonl")
+    client("s3").delete_object(Bucket=get_settings().bucket_name, Key=source["s3_key"])
+
+    # When it is imported into another tenant
+    build_import_service(get_settings()).import_directory("initech", tmp_path)
+
+    # Then the artifact keeps its metadata under the new tenant's key and is marked rejected
+    stored = client("dynamodb").query(
+        TableName=get_settings().table_name,
+        IndexName="gsi_entity",
+        KeyConditionExpression="gsi_entity_pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "T#initech#ID#a_1"}},
+    )["Items"]
+    assert len(stored) == 1
+    assert stored[0]["s3_key"]["S"].startswith("tenants/initech/")
+    assert stored[0]["status"]["S"] == "rejected"
+    assert "binary" in stored[0]["rejection_reason"]["S"]
+
+
+def test_artifact_binaries_are_copied_to_the_importing_tenants_keys(
+    seeded: dict[str, Any], tmp_path: Path
+) -> None:
+    export_to("acme", tmp_path)
+
+    build_import_service(get_settings()).import_directory("initech", tmp_path)
+
+    bucket = get_settings().bucket_name
+    listed = client("s3").list_objects_v2(Bucket=bucket, Prefix="tenants/initech/")["Contents"]
+    assert len(listed) == 1
+    body = client("s3").get_object(Bucket=bucket, Key=listed[0]["Key"])["Body"].read()
+    assert body == BINARY

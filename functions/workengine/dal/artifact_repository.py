@@ -99,6 +99,29 @@ class DynamoArtifactRepository:
                 return item_to_entity(item, Artifact)
         raise NotFoundError("artifact", artifact_id)
 
+    def list_for_bundle(self, tenant_id: str, bundle_id: str) -> list[Artifact]:
+        """Every artifact of a bundle: one Query on the bundle partition (paginated past 1 MB)."""
+        artifacts: list[Artifact] = []
+        start: dict[str, Any] = {}
+        while True:
+            try:
+                response = self._client.query(
+                    TableName=self._table,
+                    KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
+                    ExpressionAttributeNames={"#pk": t.PK, "#sk": t.SK},
+                    ExpressionAttributeValues={
+                        ":pk": {"S": t.bundle_pk(tenant_id, bundle_id)},
+                        ":prefix": {"S": t.ARTIFACT_SK_PREFIX},
+                    },
+                    **start,
+                )
+            except ClientError as exc:
+                raise _translate_read(exc) from exc
+            artifacts += [item_to_entity(item, Artifact) for item in response.get("Items", [])]
+            if not response.get("LastEvaluatedKey"):
+                return artifacts
+            start = {"ExclusiveStartKey": response["LastEvaluatedKey"]}
+
     def get_many(self, tenant_id: str, bundle_id: str, artifact_ids: Sequence[str]) -> dict[str, Artifact]:
         """The artifacts of this bundle among ``artifact_ids`` (BatchGetItem, consistent); IDs that are
         not artifacts of the bundle are absent from the result."""
@@ -121,6 +144,11 @@ class DynamoArtifactRepository:
                     found[artifact.artifact_id] = artifact
                 request = response.get("UnprocessedKeys") or {}
         return found
+
+
+# The S3 lifecycle rule of the artifact bucket (infra) expires objects carrying this tag.
+ARCHIVED_TAG_KEY = "workengine-archived"
+ARCHIVED_TAG_VALUE = "true"
 
 
 def content_disposition(filename: str) -> str:
@@ -178,6 +206,14 @@ class S3ArtifactStore:
                 return None
             raise
         return StoredObject(int(response.get("ContentLength", 0)), response.get("ContentType"))
+
+    def tag_archived(self, key: str) -> None:
+        """Marks an object for the bucket's lifecycle rule that expires archived bundles' binaries."""
+        self._client.put_object_tagging(
+            Bucket=self.bucket,
+            Key=key,
+            Tagging={"TagSet": [{"Key": ARCHIVED_TAG_KEY, "Value": ARCHIVED_TAG_VALUE}]},
+        )
 
     def delete(self, key: str) -> None:
         self._client.delete_object(Bucket=self.bucket, Key=key)

@@ -244,6 +244,30 @@ class S3BinarySource:
         return size, digest.hexdigest()
 
 
+class S3BinaryTarget:
+    """Places artifact binaries under the importing tenant's keys: from the export's ``binaries/`` when it
+    has them, else by a server-side copy inside the artifact bucket."""
+
+    def __init__(self, client: Any, bucket: str) -> None:
+        self._client = client
+        self._bucket = bucket
+
+    def upload(self, path: Path, key: str, content_type: str) -> None:
+        self._client.upload_file(str(path), self._bucket, key, ExtraArgs={"ContentType": content_type})
+
+    def copy(self, source_key: str, target_key: str) -> bool:
+        """False when the source object does not exist (another deployment's bucket, never uploaded)."""
+        try:
+            self._client.copy_object(
+                Bucket=self._bucket, Key=target_key, CopySource={"Bucket": self._bucket, "Key": source_key}
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404", "NotFound"}:
+                return False
+            raise
+        return True
+
+
 def presigned_get_url(client: Any, bucket: str, key: str, ttl_seconds: int) -> str:
     url: str = client.generate_presigned_url(
         "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=ttl_seconds

@@ -11,6 +11,7 @@ from workengine.dal.export_storage import (
     DynamoTenantItems,
     LambdaExportDispatcher,
     S3BinarySource,
+    S3BinaryTarget,
     S3ExportSink,
     export_prefix,
     presigned_get_url,
@@ -56,4 +57,7 @@ def build_export_service(settings: Settings, dispatcher: ExportDispatcher | None
 
 
 def build_import_service(settings: Settings) -> ImportService:
-    return ImportService(DynamoRecordWriter(client("dynamodb"), settings.table_name))
+    return ImportService(
+        DynamoRecordWriter(client("dynamodb"), settings.table_name),
+        S3BinaryTarget(client("s3"), settings.bucket_name),
+    )

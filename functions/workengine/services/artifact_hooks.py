@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from workengine.dal.artifact_repository import DynamoArtifactRepository
+from workengine.dal.artifact_repository import DynamoArtifactRepository, S3ArtifactStore
+from workengine.domain.entities import Bundle
 from workengine.domain.enums import ArtifactStatus
 from workengine.domain.errors import NotFoundError, ValidationFailedError
 from workengine.services.hooks import ServiceHooks
@@ -39,3 +40,18 @@ class ArtifactProofHooks(ServiceHooks):
         except NotFoundError:
             return "not_found"
         return "other_bundle"
+
+
+class ArtifactArchiveHooks(ServiceHooks):
+    """Archiving a bundle leaves its binaries to the bucket's lifecycle rule: each uploaded object is
+    tagged, and the rule expires tagged objects after the retention the stack sets. Metadata stays in
+    DynamoDB (and in exports)."""
+
+    def __init__(self, artifacts: DynamoArtifactRepository, store: S3ArtifactStore) -> None:
+        self._artifacts = artifacts
+        self._store = store
+
+    def on_bundle_archived(self, bundle: Bundle) -> None:
+        for artifact in self._artifacts.list_for_bundle(bundle.tenant_id, bundle.bundle_id):
+            if artifact.status is ArtifactStatus.UPLOADED:
+                self._store.tag_archived(artifact.s3_key)

@@ -152,6 +152,8 @@ class BundleService:
         if updated.stage != bundle.stage:
             extra = self._hooks.on_stage_change(updated, tasks, now)
         self._repository.save_changes(bundle=(updated, bundle.version), events=[event], extra=extra)
+        if updated.status is BundleStatus.ARCHIVED and bundle.status is not BundleStatus.ARCHIVED:
+            self._hooks.on_bundle_archived(updated)
         return updated
 
     def _apply_change(

@@ -11,9 +11,11 @@ def build_hooks(settings: Settings) -> ServiceHooks:
     from workengine.services.reminder_hooks import ReminderHooks
 
     hooks.append(ReminderHooks(settings.table_name))
-    from workengine.dal.artifact_repository import DynamoArtifactRepository
+    from workengine.dal.artifact_repository import DynamoArtifactRepository, S3ArtifactStore
     from workengine.dal.aws import client
-    from workengine.services.artifact_hooks import ArtifactProofHooks
+    from workengine.services.artifact_hooks import ArtifactArchiveHooks, ArtifactProofHooks
 
-    hooks.append(ArtifactProofHooks(DynamoArtifactRepository(client("dynamodb"), settings.table_name)))
+    artifacts = DynamoArtifactRepository(client("dynamodb"), settings.table_name)
+    hooks.append(ArtifactProofHooks(artifacts))
+    hooks.append(ArtifactArchiveHooks(artifacts, S3ArtifactStore(client("s3"), settings.bucket_name)))
     return CompositeHooks(hooks)

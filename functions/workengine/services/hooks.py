@@ -22,6 +22,10 @@ class ServiceHooks:
         """Raise ValidationFailedError unless every ID is an uploaded artifact of this tenant and bundle."""
         return None
 
+    def on_bundle_archived(self, bundle: Bundle) -> None:
+        """Runs after an archive is stored (e.g. hand the bundle's binaries to the S3 lifecycle rule)."""
+        return None
+
 
 class CompositeHooks(ServiceHooks):
     """Runs several hooks: checks in order, stage-change writes merged into one transaction."""
@@ -46,6 +50,10 @@ class CompositeHooks(ServiceHooks):
     def check_artifact_proof(self, tenant_id: str, bundle_id: str, artifact_ids: Sequence[str]) -> None:
         for hook in self._hooks:
             hook.check_artifact_proof(tenant_id, bundle_id, artifact_ids)
+
+    def on_bundle_archived(self, bundle: Bundle) -> None:
+        for hook in self._hooks:
+            hook.on_bundle_archived(bundle)
 
 
 NO_HOOKS = ServiceHooks()

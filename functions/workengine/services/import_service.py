@@ -15,7 +15,8 @@ from typing import Any, Protocol
 from workengine.dal.codec import AttributeMap
 from workengine.dal.export_storage import PutOutcome
 from workengine.dal.portable_items import item_for_record
-from workengine.domain.export_format import ENTITY_SPECS, rewrite_tenant
+from workengine.domain.export_format import BINARY_INDEX_FILE, ENTITY_SPECS, BinaryEntry, rewrite_tenant
+from workengine.services.artifact_service import artifact_key
 from workengine.services.export_validation import require_valid
 
 Progress = Callable[[int], None]
@@ -23,6 +24,15 @@ Progress = Callable[[int], None]
 
 class RecordWriter(Protocol):
     def put_if_absent(self, item: AttributeMap) -> str: ...
+
+
+class BinaryTarget(Protocol):
+    def upload(self, path: Path, key: str, content_type: str) -> None: ...
+
+    def copy(self, source_key: str, target_key: str) -> bool: ...
+
+
+NOT_IMPORTED_REASON = "the binary was not imported with the artifact (export with --with-binaries)"
 
 
 @dataclass
@@ -45,8 +55,34 @@ class ImportService:
     when DynamoDB throttles. An item already stored with different content is reported in
     ``ImportResult.conflicts`` and never overwritten."""
 
-    def __init__(self, writer: RecordWriter) -> None:
+    def __init__(self, writer: RecordWriter, binaries: BinaryTarget | None = None) -> None:
         self._writer = writer
+        self._binaries = binaries
+
+    def _rehome_artifact(
+        self, record: dict[str, Any], directory: Path, binary_files: dict[str, str], dry_run: bool
+    ) -> dict[str, Any]:
+        """An artifact imported into another tenant must never point at the source tenant's object: its
+        binary is placed under the new tenant's key (from ``binaries/`` or by copy), or, when that is not
+        possible, the artifact is kept as metadata only and marked rejected with the reason."""
+        target_key = artifact_key(
+            record["tenant_id"], record["bundle_id"], record["artifact_id"], record["filename"]
+        )
+        source_key = record["s3_key"]
+        record = {**record, "s3_key": target_key}
+        if dry_run or record.get("status") != "uploaded":
+            return record
+        placed = False
+        if self._binaries is not None:
+            local = binary_files.get(record["artifact_id"])
+            if local is not None:
+                self._binaries.upload(directory / local, target_key, record["content_type"])
+                placed = True
+            else:
+                placed = self._binaries.copy(source_key, target_key)
+        if not placed:
+            record.update(status="rejected", rejection_reason=NOT_IMPORTED_REASON)
+        return record
 
     def import_directory(
         self, tenant_id: str, directory: Path, *, dry_run: bool = False, progress: Progress | None = None
@@ -56,6 +92,7 @@ class ImportService:
         source_tenant = report.manifest.tenant_id
         result = ImportResult(tenant_id=tenant_id, source_tenant_id=source_tenant, dry_run=dry_run)
         listed = {entry.entity_type for entry in report.manifest.files}
+        binary_files = _binary_files(directory) if source_tenant != tenant_id else {}
         done = 0
         for spec in ENTITY_SPECS:
             if spec.entity_type not in listed:
@@ -63,6 +100,8 @@ class ImportService:
             with (directory / spec.file).open("rb") as handle:
                 for number, line in enumerate(handle, start=1):
                     record: dict[str, Any] = rewrite_tenant(json.loads(line), source_tenant, tenant_id)
+                    if spec.entity_type == "artifact" and source_tenant != tenant_id:
+                        record = self._rehome_artifact(record, directory, binary_files, dry_run)
                     item = item_for_record(spec.entity_type, record)
                     if dry_run:
                         result.written[spec.entity_type] += 1
@@ -81,3 +120,15 @@ class ImportService:
                     if progress is not None:
                         progress(done)
         return result
+
+
+def _binary_files(directory: Path) -> dict[str, str]:
+    index = directory / BINARY_INDEX_FILE
+    if not index.exists():
+        return {}
+    files: dict[str, str] = {}
+    with index.open("rb") as handle:
+        for line in handle:
+            entry = BinaryEntry.model_validate_json(line)
+            files[entry.artifact_id] = entry.file
+    return files

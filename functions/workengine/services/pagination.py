@@ -34,7 +34,9 @@ class PageTokenCodec:
         if not token:
             return None
         payload, _, signature = token.partition(".")
-        if not signature or not hmac.compare_digest(signature, self._sign(tenant_id, scope, payload)):
+        expected = self._sign(tenant_id, scope, payload).encode()
+        # bytes: compare_digest raises TypeError on str with non-ASCII characters (a forged token)
+        if not signature or not hmac.compare_digest(signature.encode("utf-8", "replace"), expected):
             raise ValidationFailedError("next_token is not valid for this request", {"field": "next_token"})
         try:
             cursor = json.loads(base64.urlsafe_b64decode(payload.encode()))

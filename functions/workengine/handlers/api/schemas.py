@@ -12,6 +12,8 @@ from workengine.domain.enums import BundleStatus, TaskStatus
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
 MAX_TAGS = 50
+# Page tokens are urlsafe base64 + "." + hex signature; anything else is refused as a 422 up front.
+NEXT_TOKEN_PATTERN = r"^[A-Za-z0-9_=.-]{1,2048}$"
 
 
 class ApiInput(BaseModel):

@@ -15,6 +15,7 @@ from workengine.domain.instantiation import NewBundleRequest
 from workengine.handlers.api import dependencies as deps
 from workengine.handlers.api.idempotency import idempotent, register_lambda_context
 from workengine.handlers.api.schemas import (
+    NEXT_TOKEN_PATTERN,
     BundleEnvelope,
     BundlePage,
     BundleWithTasks,
@@ -80,7 +81,7 @@ def list_bundles(
     status: Annotated[BundleStatus | None, Query()] = None,
     template_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = 25,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    next_token: Annotated[str | None, Query(max_length=2048, pattern=NEXT_TOKEN_PATTERN)] = None,
 ) -> BundlePage:
     items, token = deps.bundle_service().list_bundles(
         identity, status=status, template_id=template_id, limit=limit, next_token=next_token
@@ -108,7 +109,7 @@ def list_events(
     bundle_id: str,
     identity: Caller,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    next_token: Annotated[str | None, Query(max_length=2048, pattern=NEXT_TOKEN_PATTERN)] = None,
 ) -> EventPage:
     items, token = deps.bundle_service().list_events(identity, bundle_id, limit=limit, next_token=next_token)
     return EventPage(items=items, next_token=token)

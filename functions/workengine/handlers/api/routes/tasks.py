@@ -15,6 +15,7 @@ from workengine.domain.identity import Identity
 from workengine.domain.task_rules import ProofChange, TaskChange
 from workengine.handlers.api import dependencies as deps
 from workengine.handlers.api.schemas import (
+    NEXT_TOKEN_PATTERN,
     CommentBody,
     CommentEnvelope,
     CommentList,
@@ -36,7 +37,7 @@ def list_tasks(
     status: Annotated[TaskStatus | None, Query()] = None,
     due_before: Annotated[date | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    next_token: Annotated[str | None, Query(max_length=2048, pattern=NEXT_TOKEN_PATTERN)] = None,
 ) -> TaskPage:
     items, token = deps.task_service().list_tasks(
         identity, assignee=assignee, status=status, due_before=due_before, limit=limit, next_token=next_token
