@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +51,14 @@ class Http:
             return error.code, json.loads(error.read() or b"null")
 
 
+@dataclass(frozen=True)
+class LocalStack:
+    base: str
+    moto_endpoint: str
+
+
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+def local_stack() -> Iterator[LocalStack]:
     port, moto_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -95,13 +102,18 @@ def server() -> Iterator[str]:
                 time.sleep(0.3)
         else:
             raise AssertionError("server did not come up within 60 s")
-        yield base
+        yield LocalStack(base, f"http://127.0.0.1:{moto_port}")
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="module")
+def server(local_stack: LocalStack) -> str:
+    return local_stack.base
 
 
 def proof_for(task: dict[str, Any]) -> dict[str, Any]:
@@ -195,3 +207,26 @@ def test_another_tenant_sees_nothing(server: str) -> None:
     status, body = stranger.call("GET", f"/bundles/{created['bundle']['bundle_id']}")
 
     assert status == 404 and body["error"]["code"] == "NOT_FOUND"
+
+
+def test_seed_command_writes_the_demo_tenant_to_the_servers_backend(local_stack: LocalStack) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "workengine.cli.main", "seed", "--endpoint-url", local_stack.moto_endpoint],
+        cwd=REPO,
+        env={
+            **os.environ,
+            "AWS_ACCESS_KEY_ID": "e2e",
+            "AWS_SECRET_ACCESS_KEY": "e2e",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+
+    alice = Http(local_stack.base, issue_token(E2E_SECRET, tenant_id="demo", user_id="alice", role="admin"))
+    status, listed = alice.call("GET", "/bundles?limit=100")
+    assert status == 200
+    assert len(listed["items"]) == 6
+    assert {b["status"] for b in listed["items"]} >= {"active", "cancelled"}

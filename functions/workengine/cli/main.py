@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "workengine.cli.token_cmd",
     "workengine.cli.export_cmd",
     "workengine.cli.sweep_cmd",
+    "workengine.cli.seed_cmd",
 )
 
 
