@@ -17,6 +17,9 @@ DEFAULT_JOBS_QUEUE_NAME = "workengine-jobs"
 DEFAULT_S3_EVENTS_QUEUE_NAME = "workengine-s3-events"  # local only: in AWS the rule invokes the Lambda
 DEFAULT_ARTIFACT_CONTENT_TYPES = (
     "application/pdf",
+    "audio/mpeg",
+    "audio/wav",
+    "video/mp4",
     "image/png",
     "image/jpeg",
     "text/plain",
@@ -72,7 +75,8 @@ class Settings(BaseSettings):
     )
     publish_max_attempts: int = Field(default=3, ge=1, le=10, description="PutEvents tries per entry.")
     # -- artifacts and assistant jobs (issue 4) --
-    max_artifact_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    # Presigned PUTs take up to 5 GB; a podcast recording or a site survey video needs hundreds of MB.
+    max_artifact_bytes: int = Field(default=1024 * 1024 * 1024, ge=1, le=5 * 1024 * 1024 * 1024)
     allowed_content_types: list[str] = Field(default_factory=lambda: list(DEFAULT_ARTIFACT_CONTENT_TYPES))
     upload_url_ttl_seconds: int = Field(default=900, ge=60, le=7 * 24 * 3600)
     download_url_ttl_seconds: int = Field(default=300, ge=30, le=7 * 24 * 3600)

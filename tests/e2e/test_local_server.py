@@ -230,3 +230,103 @@ def test_seed_command_writes_the_demo_tenant_to_the_servers_backend(local_stack:
     assert status == 200
     assert len(listed["items"]) == 6
     assert {b["status"] for b in listed["items"]} >= {"active", "cancelled"}
+
+
+def wait_for(check: Any, timeout: float = 30.0) -> Any:
+    """Polls ``check()`` until it returns something truthy (background work of the local server)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.3)
+    raise AssertionError("the background work did not finish in time")
+
+
+def test_assistant_jobs_chain_and_artifacts_upload_through_the_local_server(server: str) -> None:
+    host = Http(server, issue_token(E2E_SECRET, tenant_id="radio", user_id="hana", role="member"))
+    status, created = host.call(
+        "POST",
+        "/bundles",
+        {
+            "template_id": "podcast-episode",
+            "title": "Episode 7",
+            "anchor_date": "2026-12-20",
+            "assignees": {},
+        },
+    )
+    assert status == 201
+    tasks = {t["template_task_ref"]: t for t in created["tasks"]}
+    bundle_id = created["bundle"]["bundle_id"]
+    assert (
+        host.call(
+            "PATCH", f"/tasks/{tasks['confirm_guest']['task_id']}", {"status": "done", "comment": "Booked"}
+        )[0]
+        == 200
+    )
+
+    # The research brief's assistant step runs in the background and fills the proof comment
+    status, queued = host.call(
+        "POST",
+        "/assistant-jobs",
+        {"bundle_id": bundle_id, "task_id": tasks["research_brief"]["task_id"], "kind": "task_step"},
+    )
+    assert status == 202 and queued["job"]["status"] == "queued"
+    job_id = queued["job"]["job_id"]
+    first = wait_for(
+        lambda: (j := host.call("GET", f"/assistant-jobs/{job_id}")[1]["job"])["status"] == "succeeded" and j
+    )
+    assert first["output"]["questions"]
+    brief = host.call("GET", f"/tasks/{tasks['research_brief']['task_id']}")[1]["task"]
+    assert brief["proof"]["comment"] == first["output"]["summary"]
+
+    # The prep-pack step's prompt chains the brief's questions
+    status, queued = host.call(
+        "POST",
+        "/assistant-jobs",
+        {"bundle_id": bundle_id, "task_id": tasks["send_prep_pack"]["task_id"], "kind": "task_step"},
+    )
+    assert status == 202
+    second_id = queued["job"]["job_id"]
+    second = wait_for(
+        lambda: (
+            (j := host.call("GET", f"/assistant-jobs/{second_id}")[1]["job"])["status"] == "succeeded" and j
+        )
+    )
+    assert json.dumps(first["output"]["questions"][0])[1:-1] in second["prompt"]  # rendered as JSON
+
+    # The recording is uploaded through a presigned URL; S3's notification marks it uploaded
+    recording = b"RIFF....WAVEfmt " * 64
+    status, artifact = host.call(
+        "POST",
+        f"/bundles/{bundle_id}/artifacts",
+        {
+            "filename": "episode-7.wav",
+            "content_type": "audio/wav",
+            "size_bytes": len(recording),
+            "task_id": tasks["record_episode"]["task_id"],
+        },
+    )
+    assert status == 201, artifact
+    upload = urllib.request.Request(artifact["upload_url"], data=recording, method="PUT")
+    for name, value in artifact["upload_headers"].items():
+        upload.add_header(name, value)
+    with urllib.request.urlopen(upload, timeout=30) as response:
+        assert response.status == 200
+    artifact_id = artifact["artifact"]["artifact_id"]
+    uploaded = wait_for(
+        lambda: (
+            (a := host.call("GET", f"/artifacts/{artifact_id}")[1])["artifact"]["status"] == "uploaded" and a
+        )
+    )
+    with urllib.request.urlopen(uploaded["download_url"], timeout=30) as response:
+        assert response.read() == recording
+
+    # and it satisfies the recording task's artifact proof
+    for key, body in (
+        ("research_brief", {"status": "done"}),
+        ("send_prep_pack", {"status": "done", "proof": {"url": "https://mail.example.com/sent/1"}}),
+        ("record_episode", {"status": "done", "proof": {"artifact_ids": [artifact_id]}}),
+    ):
+        status, answer = host.call("PATCH", f"/tasks/{tasks[key]['task_id']}", body)
+        assert status == 200, (key, answer)
