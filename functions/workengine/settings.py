@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=100, ge=1, le=1000)
     default_page_size: int = Field(default=25, ge=1, le=1000)
     service_name: str = "workengine"
+    local_sweep_interval_seconds: float = Field(
+        default=60.0, gt=0, description="How often `workengine serve` runs the sweep (AWS: the schedule)."
+    )
     # -- portable export (issue 6) --
     export_function_name: str | None = Field(
         default=None, description="export worker Lambda, invoked asynchronously; unset: run in-process"

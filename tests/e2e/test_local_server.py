@@ -63,6 +63,7 @@ def local_stack() -> Iterator[LocalStack]:
     env = {
         **os.environ,
         "WORKENGINE_DEV_JWT_SECRET": E2E_SECRET,
+        "WORKENGINE_LOCAL_SWEEP_INTERVAL_SECONDS": "1",
         "AWS_ACCESS_KEY_ID": "e2e",
         "AWS_SECRET_ACCESS_KEY": "e2e",
         "AWS_DEFAULT_REGION": "us-east-1",
@@ -172,6 +173,12 @@ def test_a_workflow_runs_end_to_end_over_http(server: str) -> None:
     _, final = host.call("GET", f"/bundles/{bundle_id}")
     assert final["bundle"]["status"] == "completed"
     assert len(stages) >= 3
+    # the local server's sweep publishes the stage_change reminders the stage moves created
+    def published_stage_changes() -> list[dict[str, Any]]:
+        items = host.call("GET", f"/reminders?bundle_id={bundle_id}&kind=stage_change&limit=100")[1]["items"]
+        return items if items and all(r["status"] == "published" for r in items) else []
+
+    assert wait_for(published_stage_changes)
     status, events = host.call("GET", f"/bundles/{bundle_id}/events")
     assert status == 200
     assert events["items"][0]["action"] == "created"

@@ -17,8 +17,9 @@ def background_loops() -> list[BackgroundLoop]:
     """The loops to run; modules add theirs here (imported lazily to keep ``serve`` start-up light)."""
     loops: list[BackgroundLoop] = []
     from workengine.local.assistant_backend import jobs_loop, s3_events_loop
+    from workengine.local.sweep_loop import sweep_loop
 
-    loops.extend([s3_events_loop, jobs_loop])
+    loops.extend([s3_events_loop, jobs_loop, sweep_loop])
     return loops
 
 
