@@ -173,6 +173,7 @@ def test_a_workflow_runs_end_to_end_over_http(server: str) -> None:
     _, final = host.call("GET", f"/bundles/{bundle_id}")
     assert final["bundle"]["status"] == "completed"
     assert len(stages) >= 3
+
     # the local server's sweep publishes the stage_change reminders the stage moves created
     def published_stage_changes() -> list[dict[str, Any]]:
         items = host.call("GET", f"/reminders?bundle_id={bundle_id}&kind=stage_change&limit=100")[1]["items"]
