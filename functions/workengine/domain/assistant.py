@@ -13,9 +13,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.validators import validator_for
-
 from workengine.catalog.schema_check import check_output_schema
 from workengine.domain.entities import AssistantJob, Bundle, Task
 from workengine.domain.enums import JobStatus
@@ -105,6 +102,10 @@ def render_prompt(plan: JobPlan, context: Mapping[str, Any]) -> str:
 
 def output_problems(output: Any, schema: Mapping[str, Any]) -> list[str]:
     """Why ``output`` does not satisfy ``schema`` (empty when it does)."""
+    # Imported here: only the job worker validates outputs, and jsonschema costs ~100 ms of cold start.
+    from jsonschema import Draft202012Validator
+    from jsonschema.validators import validator_for
+
     validator_class = validator_for(dict(schema), default=Draft202012Validator)
     validator = validator_class(dict(schema))
     problems = []

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from croniter import croniter
 from pydantic import Field
 
 from workengine.domain.entities import Entity
@@ -50,6 +49,8 @@ class DueOccurrences:
 
 def next_after(cron: str, after: datetime) -> datetime:
     """The first cron time strictly after ``after`` (cron fields are UTC)."""
+    from croniter import croniter  # only the sweep computes occurrences; the API does not pay for it
+
     value: datetime = croniter(cron, after.astimezone(UTC)).get_next(datetime)
     return value.astimezone(UTC)
 

@@ -8,10 +8,6 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from workengine.domain.errors import WorkEngineError
@@ -65,20 +61,6 @@ def handle_validation_error(exc: RequestValidationError) -> Response[Any]:
         for error in exc.errors()
     ]
     return error_response(422, "VALIDATION_ERROR", "the request is not valid", {"errors": errors})
-
-
-@app.exception_handler(IdempotencyValidationError)
-def handle_idempotency_mismatch(exc: IdempotencyValidationError) -> Response[Any]:
-    return error_response(
-        409, "IDEMPOTENCY_CONFLICT", "this Idempotency-Key was already used with a different request body"
-    )
-
-
-@app.exception_handler(IdempotencyAlreadyInProgressError)
-def handle_idempotency_in_progress(exc: IdempotencyAlreadyInProgressError) -> Response[Any]:
-    return error_response(
-        409, "IDEMPOTENCY_CONFLICT", "a request with this Idempotency-Key is still in progress; retry shortly"
-    )
 
 
 @app.not_found

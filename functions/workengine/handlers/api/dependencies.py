@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.event_handler import Request
 
@@ -13,17 +14,20 @@ from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.domain.enums import Role
 from workengine.domain.errors import UnauthorizedError
 from workengine.domain.identity import Identity
-from workengine.services.artifact_service import ArtifactService
 from workengine.services.bundle_service import BundleService
-from workengine.services.export_service import ExportService
 from workengine.services.hooks import ServiceHooks
-from workengine.services.job_service import JobService
 from workengine.services.pagination import PageTokenCodec
-from workengine.services.reminder_service import ReminderService
-from workengine.services.schedule_service import ScheduleService
 from workengine.services.task_service import TaskService
 from workengine.services.template_service import TemplateService
 from workengine.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    # Built on first use: a cold start pays only for the services its first request needs.
+    from workengine.services.artifact_service import ArtifactService
+    from workengine.services.export_service import ExportService
+    from workengine.services.job_service import JobService
+    from workengine.services.reminder_service import ReminderService
+    from workengine.services.schedule_service import ScheduleService
 
 CLAIM_TENANT = "custom:tenant_id"
 CLAIM_ROLE = "custom:role"

@@ -14,9 +14,14 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 
 from workengine.dal.aws import client
 from workengine.dal.table import PK, SK, TTL_ATTRIBUTE
+from workengine.domain.errors import IdempotencyConflictError
 from workengine.settings import get_settings
 
 IDEMPOTENCY_PARTITION = "IDEMPOTENCY#create_bundle"
@@ -56,10 +61,25 @@ def idempotent(create: CreateFn) -> CreateFn:
     return _cached
 
 
-def register_lambda_context(context: Any) -> None:
-    """Lets the utility bound in-progress records by the invocation's remaining time."""
+def create_idempotently(create: CreateFn, request: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
+    """Runs ``create`` once per tenant + key; a replay returns the first response.
+
+    Raises IdempotencyConflictError when the key was used with another body, or when the first request
+    with the key is still in progress.
+    """
+    wrapped = idempotent(create)
     if _config is not None:
-        _config.register_lambda_context(context)
+        _config.register_lambda_context(lambda_context)
+    try:
+        return wrapped(request=request)
+    except IdempotencyValidationError as exc:
+        raise IdempotencyConflictError(
+            "this Idempotency-Key was already used with a different request body"
+        ) from exc
+    except IdempotencyAlreadyInProgressError as exc:
+        raise IdempotencyConflictError(
+            "a request with this Idempotency-Key is still in progress; retry shortly"
+        ) from exc
 
 
 def reset() -> None:

@@ -13,7 +13,6 @@ from workengine.domain.enums import BundleStatus, Role
 from workengine.domain.identity import Identity
 from workengine.domain.instantiation import NewBundleRequest
 from workengine.handlers.api import dependencies as deps
-from workengine.handlers.api.idempotency import idempotent, register_lambda_context
 from workengine.handlers.api.schemas import (
     NEXT_TOKEN_PATTERN,
     BundleEnvelope,
@@ -67,9 +66,10 @@ def create_bundle(
     if idempotency_key:
         deps.bundle_service().template(body.template_id)  # unknown templates fail before a record is kept
         identity.require(Role.MEMBER)
-        create = idempotent(_create)
-        register_lambda_context(router.lambda_context)
-        result = create(request={**request, "tenant_id": identity.tenant_id, "key": idempotency_key})
+        from workengine.handlers.api.idempotency import create_idempotently  # only requests with a key pay
+
+        keyed = {**request, "tenant_id": identity.tenant_id, "key": idempotency_key}
+        result = create_idempotently(_create, keyed, router.lambda_context)
     else:
         result = _create(request)
     return Response(status_code=201, content_type="application/json", body=result)
