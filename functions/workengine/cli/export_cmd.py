@@ -4,11 +4,12 @@ import of a tenant (format: docs/export-format.md)."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
+
+from workengine.cli.aws_config import quiet_local_powertools, use_endpoint
 
 PROGRESS_EVERY = 100
 
@@ -40,19 +41,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     imported.set_defaults(func=run_import)
 
 
-def use_endpoint(endpoint_url: str | None) -> None:
-    """Must run before the first AWS client exists: boto3 reads AWS_ENDPOINT_URL when creating one."""
-    if not endpoint_url:
-        return
-    os.environ["AWS_ENDPOINT_URL"] = endpoint_url
-    # A local moto backend accepts any credentials; real ones, when present, are left alone.
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "WorkEngine")
-
-
 def progress_printer(label: str, stream: TextIO | None = None) -> Callable[[int], None]:
     """A one-line counter on stderr (``\\r``-updated), e.g. ``exporting: 1200 records``."""
     out = stream or sys.stderr
@@ -71,6 +59,7 @@ def run_export_command(args: argparse.Namespace) -> int:
         print("error: --tenant is required", file=sys.stderr)
         return 2
     use_endpoint(args.endpoint_url)
+    quiet_local_powertools()
     if args.out is not None:
         return _export_to_directory(args.tenant, args.out, args.with_binaries)
     return _export_to_s3(args.tenant, args.with_binaries)
@@ -142,6 +131,7 @@ def run_validate(directory: Path) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     use_endpoint(args.endpoint_url)
+    quiet_local_powertools()
     from workengine.handlers.export_wiring import build_import_service
     from workengine.services.export_validation import ExportInvalidError
     from workengine.settings import get_settings
