@@ -16,15 +16,11 @@ from botocore.exceptions import ClientError
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap, entity_to_item, item_to_entity
 from workengine.dal.items import audit_event_item
+from workengine.dal.reads import TableReader
 from workengine.dal.transactions import WriteTransaction, commit
 from workengine.domain.entities import Artifact, AuditEvent
 from workengine.domain.enums import EntityType
-from workengine.domain.errors import NotFoundError, ServiceUnavailableError
-
-_READ_THROTTLING = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
-)
-_BATCH_GET_LIMIT = 100
+from workengine.domain.errors import NotFoundError
 
 
 def artifact_item(artifact: Artifact) -> AttributeMap:
@@ -36,12 +32,6 @@ def artifact_item(artifact: Artifact) -> AttributeMap:
     return entity_to_item(artifact, EntityType.ARTIFACT, keys)
 
 
-def _translate_read(exc: ClientError) -> Exception:
-    if exc.response.get("Error", {}).get("Code") in _READ_THROTTLING:
-        return ServiceUnavailableError("the database is busy; retry the request")
-    return exc
-
-
 class DynamoArtifactRepository:
     """Raises NotFoundError for unknown (or other tenants') IDs, VersionConflictError when a versioned
     write loses, ServiceUnavailableError when DynamoDB throttles."""
@@ -49,6 +39,7 @@ class DynamoArtifactRepository:
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
+        self._reader = TableReader(client, table_name)
 
     def create(self, artifact: Artifact, event: AuditEvent) -> None:
         transaction = WriteTransaction(self._table)
@@ -67,83 +58,32 @@ class DynamoArtifactRepository:
 
     def get(self, tenant_id: str, bundle_id: str, artifact_id: str) -> Artifact:
         """Strongly consistent read by the full key (the upload handler knows the bundle)."""
-        try:
-            response = self._client.get_item(
-                TableName=self._table,
-                Key={
-                    t.PK: {"S": t.bundle_pk(tenant_id, bundle_id)},
-                    t.SK: {"S": f"{t.ARTIFACT_SK_PREFIX}{artifact_id}"},
-                },
-                ConsistentRead=True,
-            )
-        except ClientError as exc:
-            raise _translate_read(exc) from exc
-        if "Item" not in response:
+        item = self._reader.get(t.bundle_pk(tenant_id, bundle_id), f"{t.ARTIFACT_SK_PREFIX}{artifact_id}")
+        if item is None:
             raise NotFoundError("artifact", artifact_id)
-        return item_to_entity(response["Item"], Artifact)
+        return item_to_entity(item, Artifact)
 
     def find(self, tenant_id: str, artifact_id: str) -> Artifact:
         """By ID alone, through the entity index (the index key starts with the tenant)."""
-        try:
-            response = self._client.query(
-                TableName=self._table,
-                IndexName=t.GSI_ENTITY,
-                KeyConditionExpression="#pk = :pk",
-                ExpressionAttributeNames={"#pk": "gsi_entity_pk"},
-                ExpressionAttributeValues={":pk": {"S": t.entity_pk(tenant_id, artifact_id)}},
-            )
-        except ClientError as exc:
-            raise _translate_read(exc) from exc
-        for item in response.get("Items", []):
-            if item.get("entity_type", {}).get("S") == EntityType.ARTIFACT.value:
-                return item_to_entity(item, Artifact)
-        raise NotFoundError("artifact", artifact_id)
+        item = self._reader.find_by_id(tenant_id, artifact_id, EntityType.ARTIFACT)
+        if item is None:
+            raise NotFoundError("artifact", artifact_id)
+        return item_to_entity(item, Artifact)
 
     def list_for_bundle(self, tenant_id: str, bundle_id: str) -> list[Artifact]:
         """Every artifact of a bundle: one Query on the bundle partition (paginated past 1 MB)."""
-        artifacts: list[Artifact] = []
-        start: dict[str, Any] = {}
-        while True:
-            try:
-                response = self._client.query(
-                    TableName=self._table,
-                    KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
-                    ExpressionAttributeNames={"#pk": t.PK, "#sk": t.SK},
-                    ExpressionAttributeValues={
-                        ":pk": {"S": t.bundle_pk(tenant_id, bundle_id)},
-                        ":prefix": {"S": t.ARTIFACT_SK_PREFIX},
-                    },
-                    **start,
-                )
-            except ClientError as exc:
-                raise _translate_read(exc) from exc
-            artifacts += [item_to_entity(item, Artifact) for item in response.get("Items", [])]
-            if not response.get("LastEvaluatedKey"):
-                return artifacts
-            start = {"ExclusiveStartKey": response["LastEvaluatedKey"]}
+        return [
+            item_to_entity(item, Artifact)
+            for item in self._reader.query_prefix(t.bundle_pk(tenant_id, bundle_id), t.ARTIFACT_SK_PREFIX)
+        ]
 
     def get_many(self, tenant_id: str, bundle_id: str, artifact_ids: Sequence[str]) -> dict[str, Artifact]:
         """The artifacts of this bundle among ``artifact_ids`` (BatchGetItem, consistent); IDs that are
         not artifacts of the bundle are absent from the result."""
-        found: dict[str, Artifact] = {}
-        unique = list(dict.fromkeys(artifact_ids))
         pk = t.bundle_pk(tenant_id, bundle_id)
-        for start in range(0, len(unique), _BATCH_GET_LIMIT):
-            keys: list[dict[str, Any]] = [
-                {t.PK: {"S": pk}, t.SK: {"S": f"{t.ARTIFACT_SK_PREFIX}{artifact_id}"}}
-                for artifact_id in unique[start : start + _BATCH_GET_LIMIT]
-            ]
-            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
-            while request:
-                try:
-                    response = self._client.batch_get_item(RequestItems=request)
-                except ClientError as exc:
-                    raise _translate_read(exc) from exc
-                for item in response.get("Responses", {}).get(self._table, []):
-                    artifact = item_to_entity(item, Artifact)
-                    found[artifact.artifact_id] = artifact
-                request = response.get("UnprocessedKeys") or {}
-        return found
+        keys = [(pk, f"{t.ARTIFACT_SK_PREFIX}{artifact_id}") for artifact_id in dict.fromkeys(artifact_ids)]
+        artifacts = (item_to_entity(item, Artifact) for item in self._reader.batch_get(keys, consistent=True))
+        return {artifact.artifact_id: artifact for artifact in artifacts}
 
 
 # The S3 lifecycle rule of the artifact bucket (infra) expires objects carrying this tag.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap, item_to_entity
 from workengine.dal.items import audit_event_from_item, audit_event_item, bundle_item, comment_item, task_item
+from workengine.dal.reads import TableReader
 from workengine.dal.transactions import (
     TRANSACTION_ITEM_LIMIT,
     WriteTransaction,
@@ -18,24 +19,9 @@ from workengine.dal.transactions import (
     translate_transaction_error,
 )
 from workengine.domain.entities import AuditEvent, Bundle, Comment, Task
-from workengine.domain.errors import NotFoundError, ServiceUnavailableError
+from workengine.domain.enums import EntityType
+from workengine.domain.errors import NotFoundError
 from workengine.domain.paging import Cursor, Page
-
-_READ_THROTTLING = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
-)
-
-
-def _cursor_out(last_key: AttributeMap | None) -> Cursor | None:
-    if not last_key:
-        return None
-    return {name: value["S"] for name, value in last_key.items()}
-
-
-def _cursor_in(cursor: Cursor | None) -> dict[str, Any]:
-    if not cursor:
-        return {}
-    return {"ExclusiveStartKey": {name: {"S": value} for name, value in cursor.items()}}
 
 
 class DynamoBundleRepository:
@@ -48,56 +34,21 @@ class DynamoBundleRepository:
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
+        self._reader = TableReader(client, table_name)
 
     # ---- reads ------------------------------------------------------------------------------------
-    def _query(self, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response: dict[str, Any] = self._client.query(TableName=self._table, **kwargs)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in _READ_THROTTLING:
-                raise ServiceUnavailableError("the database is busy; retry the request") from exc
-            raise
-        return response
-
-    def _query_all(self, **kwargs: Any) -> Iterator[AttributeMap]:
-        """All items of a key condition, following LastEvaluatedKey past DynamoDB's 1 MB pages."""
-        start: dict[str, Any] = {}
-        while True:
-            response = self._query(**kwargs, **start)
-            yield from response.get("Items", [])
-            last = response.get("LastEvaluatedKey")
-            if not last:
-                return
-            start = {"ExclusiveStartKey": last}
-
     def get_bundle(self, tenant_id: str, bundle_id: str) -> Bundle:
-        try:
-            response = self._client.get_item(
-                TableName=self._table,
-                Key={t.PK: {"S": t.bundle_pk(tenant_id, bundle_id)}, t.SK: {"S": t.BUNDLE_SK}},
-                ConsistentRead=True,
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in _READ_THROTTLING:
-                raise ServiceUnavailableError("the database is busy; retry the request") from exc
-            raise
-        if "Item" not in response:
+        item = self._reader.get(t.bundle_pk(tenant_id, bundle_id), t.BUNDLE_SK)
+        if item is None:
             raise NotFoundError("bundle", bundle_id)
-        return item_to_entity(response["Item"], Bundle)
+        return item_to_entity(item, Bundle)
 
     def get_bundle_with_tasks(self, tenant_id: str, bundle_id: str) -> tuple[Bundle, list[Task]]:
         """One Query (more only past 1 MB): the bundle item and its tasks share a partition and prefix."""
         bundle: Bundle | None = None
         tasks: list[Task] = []
-        for item in self._query_all(
-            KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
-            ExpressionAttributeNames={"#pk": t.PK, "#sk": t.SK},
-            ExpressionAttributeValues={
-                ":pk": {"S": t.bundle_pk(tenant_id, bundle_id)},
-                ":prefix": {"S": t.BUNDLE_SK},
-            },
-            ConsistentRead=True,
-        ):
+        pk = t.bundle_pk(tenant_id, bundle_id)
+        for item in self._reader.query_prefix(pk, t.BUNDLE_SK, consistent=True):
             if item[t.SK]["S"] == t.BUNDLE_SK:
                 bundle = item_to_entity(item, Bundle)
             else:
@@ -108,16 +59,10 @@ class DynamoBundleRepository:
         return bundle, tasks
 
     def find_task(self, tenant_id: str, task_id: str) -> Task:
-        response = self._query(
-            IndexName=t.GSI_ENTITY,
-            KeyConditionExpression="#pk = :pk",
-            ExpressionAttributeNames={"#pk": "gsi_entity_pk"},
-            ExpressionAttributeValues={":pk": {"S": t.entity_pk(tenant_id, task_id)}},
-        )
-        for item in response.get("Items", []):
-            if item.get("entity_type", {}).get("S") == "task":
-                return item_to_entity(item, Task)
-        raise NotFoundError("task", task_id)
+        item = self._reader.find_by_id(tenant_id, task_id, EntityType.TASK)
+        if item is None:
+            raise NotFoundError("task", task_id)
+        return item_to_entity(item, Task)
 
     def list_tasks_for_assignee(
         self,
@@ -147,17 +92,16 @@ class DynamoBundleRepository:
         elif due_before:
             extra["FilterExpression"] = "attribute_exists(due_date) AND due_date < :due"
             values[":due"] = {"S": due_before.isoformat()}
-        response = self._query(
+        items, next_cursor = self._reader.query_page(
+            cursor,
             IndexName=t.GSI_ASSIGNEE,
             KeyConditionExpression=condition,
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
             Limit=limit,
             **extra,
-            **_cursor_in(cursor),
         )
-        items = [item_to_entity(item, Task) for item in response.get("Items", [])]
-        return Page(items=items, cursor=_cursor_out(response.get("LastEvaluatedKey")))
+        return Page(items=[item_to_entity(item, Task) for item in items], cursor=next_cursor)
 
     def list_bundles(
         self,
@@ -182,22 +126,22 @@ class DynamoBundleRepository:
             condition += " AND begins_with(#sk, :status)"
             names["#sk"] = sk_name
             values[":status"] = {"S": f"{status}#"}
-        response = self._query(
+        items, next_cursor = self._reader.query_page(
+            cursor,
             IndexName=index,
             KeyConditionExpression=condition,
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
             Limit=limit,
             ScanIndexForward=False,
-            **_cursor_in(cursor),
         )
-        items = [item_to_entity(item, Bundle) for item in response.get("Items", [])]
-        return Page(items=items, cursor=_cursor_out(response.get("LastEvaluatedKey")))
+        return Page(items=[item_to_entity(item, Bundle) for item in items], cursor=next_cursor)
 
     def list_events(
         self, tenant_id: str, bundle_id: str, *, limit: int, cursor: Cursor | None
     ) -> Page[AuditEvent]:
-        response = self._query(
+        items, next_cursor = self._reader.query_page(
+            cursor,
             KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
             ExpressionAttributeNames={"#pk": t.PK, "#sk": t.SK},
             ExpressionAttributeValues={
@@ -205,22 +149,14 @@ class DynamoBundleRepository:
                 ":prefix": {"S": t.EVENT_SK_PREFIX},
             },
             Limit=limit,
-            **_cursor_in(cursor),
         )
-        items = [audit_event_from_item(item) for item in response.get("Items", [])]
-        return Page(items=items, cursor=_cursor_out(response.get("LastEvaluatedKey")))
+        return Page(items=[audit_event_from_item(item) for item in items], cursor=next_cursor)
 
     def list_comments(self, tenant_id: str, bundle_id: str, task_id: str) -> list[Comment]:
+        prefix = f"{t.COMMENT_SK_PREFIX}{task_id}#"
         return [
             item_to_entity(item, Comment)
-            for item in self._query_all(
-                KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
-                ExpressionAttributeNames={"#pk": t.PK, "#sk": t.SK},
-                ExpressionAttributeValues={
-                    ":pk": {"S": t.bundle_pk(tenant_id, bundle_id)},
-                    ":prefix": {"S": f"{t.COMMENT_SK_PREFIX}{task_id}#"},
-                },
-            )
+            for item in self._reader.query_prefix(t.bundle_pk(tenant_id, bundle_id), prefix)
         ]
 
     # ---- writes -----------------------------------------------------------------------------------

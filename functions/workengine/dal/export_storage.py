@@ -17,22 +17,14 @@ from botocore.exceptions import ClientError
 
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap, deserialize, entity_to_item, item_to_entity
-from workengine.domain.errors import NotFoundError, ServiceUnavailableError, VersionConflictError
+from workengine.dal.reads import TableReader, translate_read_error
+from workengine.domain.errors import NotFoundError, VersionConflictError
 from workengine.domain.export_format import ExportRun
 
 EXPORTS_COLLECTION = "EXPORTS"
 EXPORT_SK_PREFIX = "X#"
 EXPORT_ENTITY_TYPE = "export"
 _CHUNK = 1024 * 1024
-_THROTTLING = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
-)
-
-
-def _translate(exc: ClientError) -> Exception:
-    if exc.response.get("Error", {}).get("Code") in _THROTTLING:
-        return ServiceUnavailableError("the database is busy; retry later")
-    return exc
 
 
 class DynamoTenantItems:
@@ -40,45 +32,29 @@ class DynamoTenantItems:
     tenant-level partitions. Yields stored items as DynamoDB attribute maps, one page in memory."""
 
     def __init__(self, client: Any, table_name: str, page_size: int = 500) -> None:
-        self._client = client
-        self._table = table_name
+        self._reader = TableReader(client, table_name)
         self._page_size = page_size
-
-    def _pages(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        start: dict[str, Any] = {}
-        while True:
-            try:
-                response: dict[str, Any] = self._client.query(
-                    TableName=self._table, Limit=self._page_size, **kwargs, **start
-                )
-            except ClientError as exc:
-                raise _translate(exc) from exc
-            yield response
-            last = response.get("LastEvaluatedKey")
-            if not last:
-                return
-            start = {"ExclusiveStartKey": last}
 
     def bundle_ids(self, tenant_id: str) -> Iterator[str]:
         """Bundle IDs in index order (status, created, ID); only IDs are projected."""
-        for page in self._pages(
+        for item in self._reader.query_all(
             IndexName=t.GSI_BUNDLES,
             KeyConditionExpression="#pk = :pk",
             ExpressionAttributeNames={"#pk": "gsi_bundles_pk", "#id": "bundle_id"},
             ExpressionAttributeValues={":pk": {"S": t.bundles_pk(tenant_id)}},
             ProjectionExpression="#id",
+            Limit=self._page_size,
         ):
-            for item in page.get("Items", []):
-                yield item["bundle_id"]["S"]
+            yield item["bundle_id"]["S"]
 
     def partition(self, partition_key: str) -> Iterator[AttributeMap]:
-        for page in self._pages(
+        return self._reader.query_all(
             KeyConditionExpression="#pk = :pk",
             ExpressionAttributeNames={"#pk": t.PK},
             ExpressionAttributeValues={":pk": {"S": partition_key}},
             ConsistentRead=True,
-        ):
-            yield from page.get("Items", [])
+            Limit=self._page_size,
+        )
 
     def bundle_items(self, tenant_id: str, bundle_id: str) -> Iterator[AttributeMap]:
         return self.partition(t.bundle_pk(tenant_id, bundle_id))
@@ -96,6 +72,7 @@ class DynamoExportRuns:
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
+        self._reader = TableReader(client, table_name)
 
     @staticmethod
     def _keys(run: ExportRun) -> dict[str, str | None]:
@@ -132,23 +109,13 @@ class DynamoExportRuns:
                 raise VersionConflictError(
                     f"export {run.export_id!r} changed concurrently", {"export_id": run.export_id}
                 ) from exc
-            raise _translate(exc) from exc
+            raise translate_read_error(exc) from exc
 
     def get(self, tenant_id: str, export_id: str) -> ExportRun:
-        try:
-            response = self._client.get_item(
-                TableName=self._table,
-                Key={
-                    t.PK: {"S": t.tenant_pk(tenant_id, EXPORTS_COLLECTION)},
-                    t.SK: {"S": f"{EXPORT_SK_PREFIX}{export_id}"},
-                },
-                ConsistentRead=True,
-            )
-        except ClientError as exc:
-            raise _translate(exc) from exc
-        if "Item" not in response:
+        item = self._reader.get(t.tenant_pk(tenant_id, EXPORTS_COLLECTION), f"{EXPORT_SK_PREFIX}{export_id}")
+        if item is None:
             raise NotFoundError("export", export_id)
-        return item_to_entity(response["Item"], ExportRun)
+        return item_to_entity(item, ExportRun)
 
 
 class PutOutcome:
@@ -177,7 +144,7 @@ class DynamoRecordWriter:
             return PutOutcome.WRITTEN
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise _translate(exc) from exc
+                raise translate_read_error(exc) from exc
         current = self._client.get_item(
             TableName=self._table, Key={t.PK: item[t.PK], t.SK: item[t.SK]}, ConsistentRead=True
         ).get("Item")

@@ -12,14 +12,11 @@ from botocore.exceptions import ClientError
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap, entity_to_item, item_to_entity
 from workengine.dal.items import audit_event_item, reminder_item, task_item
+from workengine.dal.reads import TableReader
 from workengine.dal.transactions import WriteTransaction, commit
 from workengine.domain.entities import AssistantJob, AuditEvent, Reminder, Task
 from workengine.domain.enums import EntityType
 from workengine.domain.errors import NotFoundError, ServiceUnavailableError
-
-_READ_THROTTLING = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
-)
 
 
 def job_item(job: AssistantJob) -> AttributeMap:
@@ -31,12 +28,6 @@ def job_item(job: AssistantJob) -> AttributeMap:
     return entity_to_item(job, EntityType.ASSISTANT_JOB, keys)
 
 
-def _translate_read(exc: ClientError) -> Exception:
-    if exc.response.get("Error", {}).get("Code") in _READ_THROTTLING:
-        return ServiceUnavailableError("the database is busy; retry the request")
-    return exc
-
-
 class DynamoJobRepository:
     """Raises NotFoundError for unknown (or other tenants') job IDs, VersionConflictError when a
     versioned write loses, ServiceUnavailableError when DynamoDB throttles."""
@@ -44,6 +35,7 @@ class DynamoJobRepository:
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
+        self._reader = TableReader(client, table_name)
 
     def create(self, job: AssistantJob, event: AuditEvent) -> None:
         transaction = WriteTransaction(self._table)
@@ -73,62 +65,22 @@ class DynamoJobRepository:
         commit(self._client, transaction)
 
     def get(self, tenant_id: str, bundle_id: str, job_id: str) -> AssistantJob:
-        try:
-            response = self._client.get_item(
-                TableName=self._table,
-                Key={
-                    t.PK: {"S": t.bundle_pk(tenant_id, bundle_id)},
-                    t.SK: {"S": f"{t.JOB_SK_PREFIX}{job_id}"},
-                },
-                ConsistentRead=True,
-            )
-        except ClientError as exc:
-            raise _translate_read(exc) from exc
-        if "Item" not in response:
+        item = self._reader.get(t.bundle_pk(tenant_id, bundle_id), f"{t.JOB_SK_PREFIX}{job_id}")
+        if item is None:
             raise NotFoundError("assistant job", job_id)
-        return item_to_entity(response["Item"], AssistantJob)
+        return item_to_entity(item, AssistantJob)
 
     def find(self, tenant_id: str, job_id: str) -> AssistantJob:
         """By ID alone, through the entity index (its key starts with the tenant)."""
-        try:
-            response = self._client.query(
-                TableName=self._table,
-                IndexName=t.GSI_ENTITY,
-                KeyConditionExpression="#pk = :pk",
-                ExpressionAttributeNames={"#pk": "gsi_entity_pk"},
-                ExpressionAttributeValues={":pk": {"S": t.entity_pk(tenant_id, job_id)}},
-            )
-        except ClientError as exc:
-            raise _translate_read(exc) from exc
-        for item in response.get("Items", []):
-            if item.get("entity_type", {}).get("S") == EntityType.ASSISTANT_JOB.value:
-                return item_to_entity(item, AssistantJob)
-        raise NotFoundError("assistant job", job_id)
+        item = self._reader.find_by_id(tenant_id, job_id, EntityType.ASSISTANT_JOB)
+        if item is None:
+            raise NotFoundError("assistant job", job_id)
+        return item_to_entity(item, AssistantJob)
 
     def list_bundle_jobs(self, tenant_id: str, bundle_id: str) -> list[AssistantJob]:
         """Every job of the bundle: one Query on the ``J#`` prefix of its partition (more past 1 MB)."""
-        jobs: list[AssistantJob] = []
-        start: dict[str, Any] = {}
-        while True:
-            try:
-                response = self._client.query(
-                    TableName=self._table,
-                    KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
-                    ExpressionAttributeNames={"#pk": t.PK, "#sk": t.SK},
-                    ExpressionAttributeValues={
-                        ":pk": {"S": t.bundle_pk(tenant_id, bundle_id)},
-                        ":prefix": {"S": t.JOB_SK_PREFIX},
-                    },
-                    ConsistentRead=True,
-                    **start,
-                )
-            except ClientError as exc:
-                raise _translate_read(exc) from exc
-            jobs.extend(item_to_entity(item, AssistantJob) for item in response.get("Items", []))
-            last = response.get("LastEvaluatedKey")
-            if not last:
-                return jobs
-            start = {"ExclusiveStartKey": last}
+        items = self._reader.query_prefix(t.bundle_pk(tenant_id, bundle_id), t.JOB_SK_PREFIX, consistent=True)
+        return [item_to_entity(item, AssistantJob) for item in items]
 
 
 class SqsJobQueue:

@@ -12,30 +12,19 @@ from workengine.dal import due_index
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap, item_to_entity, serialize
 from workengine.dal.items import reminder_item, schedule_item
+from workengine.dal.reads import TableReader, call_dynamodb
 from workengine.domain.entities import Bundle, Reminder, Task, utc_iso
-from workengine.domain.enums import ReminderKind, ReminderStatus
-from workengine.domain.errors import NotFoundError, ServiceUnavailableError, VersionConflictError
+from workengine.domain.enums import EntityType, ReminderKind, ReminderStatus
+from workengine.domain.errors import NotFoundError, VersionConflictError
 from workengine.domain.paging import Cursor, Page
 from workengine.domain.schedules import Schedule
 
-_THROTTLING = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
-)
 _CONDITION_FAILED = "ConditionalCheckFailedException"
-_BATCH_GET_LIMIT = 100
 _UNPUBLISHED = (ReminderStatus.PENDING.value, ReminderStatus.PUBLISH_FAILED.value)
 
 
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _cursor_out(last_key: AttributeMap | None) -> Cursor | None:
-    return {name: value["S"] for name, value in last_key.items()} if last_key else None
-
-
-def _cursor_in(cursor: Cursor | None) -> dict[str, Any]:
-    return {"ExclusiveStartKey": {k: {"S": v} for k, v in cursor.items()}} if cursor else {}
 
 
 class DynamoReminderRepository:
@@ -45,25 +34,12 @@ class DynamoReminderRepository:
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
+        self._reader = TableReader(client, table_name)
 
     # ---- plumbing ---------------------------------------------------------------------------------
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response: dict[str, Any] = getattr(self._client, operation)(TableName=self._table, **kwargs)
-        except ClientError as exc:
-            if _code(exc) in _THROTTLING:
-                raise ServiceUnavailableError("the database is busy; retry the request") from exc
-            raise
-        return response
-
-    def _query_all(self, **kwargs: Any) -> Iterator[AttributeMap]:
-        start: dict[str, Any] = {}
-        while True:
-            response = self._call("query", **kwargs, **start)
-            yield from response.get("Items", [])
-            if not response.get("LastEvaluatedKey"):
-                return
-            start = {"ExclusiveStartKey": response["LastEvaluatedKey"]}
+        """A single-item write; throttling becomes ServiceUnavailableError, other errors pass through."""
+        return call_dynamodb(self._client, operation, TableName=self._table, **kwargs)
 
     def _conditional(self, operation: str, **kwargs: Any) -> bool:
         """True when written, False when the condition did not hold."""
@@ -83,7 +59,7 @@ class DynamoReminderRepository:
             condition += " AND #sk <= :upper"
             names["#sk"] = due_index.DUE_SK
             values[":upper"] = {"S": upper}
-        yield from self._query_all(
+        yield from self._reader.query_all(
             IndexName=t.GSI_DUE,
             KeyConditionExpression=condition,
             ExpressionAttributeNames=names,
@@ -100,29 +76,9 @@ class DynamoReminderRepository:
 
     def get_bundles(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Bundle]:
         """Bundles by (tenant_id, bundle_id) with BatchGetItem; missing ones are left out."""
-        wanted = sorted(set(keys))
-        found: dict[tuple[str, str], Bundle] = {}
-        for start in range(0, len(wanted), _BATCH_GET_LIMIT):
-            request: dict[str, Any] = {
-                self._table: {
-                    "Keys": [
-                        {t.PK: {"S": t.bundle_pk(tenant, bundle)}, t.SK: {"S": t.BUNDLE_SK}}
-                        for tenant, bundle in wanted[start : start + _BATCH_GET_LIMIT]
-                    ]
-                }
-            }
-            while request:
-                try:
-                    response = self._client.batch_get_item(RequestItems=request)
-                except ClientError as exc:
-                    if _code(exc) in _THROTTLING:
-                        raise ServiceUnavailableError("the database is busy; retry later") from exc
-                    raise
-                for item in response.get("Responses", {}).get(self._table, []):
-                    bundle = item_to_entity(item, Bundle)
-                    found[(bundle.tenant_id, bundle.bundle_id)] = bundle
-                request = response.get("UnprocessedKeys") or {}
-        return found
+        wanted = [(t.bundle_pk(tenant, bundle), t.BUNDLE_SK) for tenant, bundle in sorted(set(keys))]
+        bundles = (item_to_entity(item, Bundle) for item in self._reader.batch_get(wanted))
+        return {(bundle.tenant_id, bundle.bundle_id): bundle for bundle in bundles}
 
     def advance_task(self, task: Task, next_at: datetime | None) -> bool:
         """Move the task to the bucket of ``next_at`` (or out of the index) without touching its
@@ -250,28 +206,21 @@ class DynamoReminderRepository:
             names["#kind"] = "kind"
             values[":kind"] = {"S": kind.value}
             extra["FilterExpression"] = "#kind = :kind"
-        response = self._call(
-            "query",
+        items, next_cursor = self._reader.query_page(
+            cursor,
             KeyConditionExpression=condition,
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
             Limit=limit,
             **extra,
-            **_cursor_in(cursor),
         )
-        items = [item_to_entity(item, Reminder) for item in response.get("Items", [])]
-        return Page(items=items, cursor=_cursor_out(response.get("LastEvaluatedKey")))
+        return Page(items=[item_to_entity(item, Reminder) for item in items], cursor=next_cursor)
 
     def find_reminder(self, tenant_id: str, reminder_id: str) -> Reminder:
-        for item in self._query_all(
-            IndexName=t.GSI_ENTITY,
-            KeyConditionExpression="#pk = :pk",
-            ExpressionAttributeNames={"#pk": "gsi_entity_pk"},
-            ExpressionAttributeValues={":pk": {"S": t.entity_pk(tenant_id, reminder_id)}},
-        ):
-            if item.get("entity_type", {}).get("S") == "reminder":
-                return item_to_entity(item, Reminder)
-        raise NotFoundError("reminder", reminder_id)
+        item = self._reader.find_by_id(tenant_id, reminder_id, EntityType.REMINDER)
+        if item is None:
+            raise NotFoundError("reminder", reminder_id)
+        return item_to_entity(item, Reminder)
 
     def save_reminder(self, reminder: Reminder, expected_version: int) -> None:
         """Replace the reminder if its stored version is still ``expected_version``."""
@@ -290,24 +239,13 @@ class DynamoReminderRepository:
 
     # ---- schedules --------------------------------------------------------------------------------
     def get_schedule(self, tenant_id: str, template_id: str) -> Schedule | None:
-        response = self._call(
-            "get_item",
-            Key={t.PK: {"S": t.tenant_pk(tenant_id, "SCHEDULES")}, t.SK: {"S": f"S#{template_id}"}},
-            ConsistentRead=True,
-        )
-        return item_to_entity(response["Item"], Schedule) if "Item" in response else None
+        item = self._reader.get(t.tenant_pk(tenant_id, "SCHEDULES"), f"S#{template_id}")
+        return item_to_entity(item, Schedule) if item is not None else None
 
     def list_schedules(self, tenant_id: str) -> list[Schedule]:
         return [
             item_to_entity(item, Schedule)
-            for item in self._query_all(
-                KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
-                ExpressionAttributeNames={"#pk": t.PK, "#sk": t.SK},
-                ExpressionAttributeValues={
-                    ":pk": {"S": t.tenant_pk(tenant_id, "SCHEDULES")},
-                    ":prefix": {"S": "S#"},
-                },
-            )
+            for item in self._reader.query_prefix(t.tenant_pk(tenant_id, "SCHEDULES"), "S#")
         ]
 
     def save_schedule(self, schedule: Schedule, expected_version: int | None) -> None:

@@ -13,20 +13,17 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from workengine.dal.codec import AttributeMap, deserialize
+from workengine.dal.reads import THROTTLING_CODES
 from workengine.dal.table import KEY_ATTRIBUTES, PK, SK
 from workengine.domain.errors import ServiceUnavailableError, VersionConflictError
 
 TRANSACTION_ITEM_LIMIT = 100
-_THROTTLING_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionInProgressException",
-    }
-)
+# A transaction is also worth retrying when DynamoDB failed or was still applying the same request.
+_RETRYABLE_CODES = THROTTLING_CODES | {
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+}
 
 
 class TransactionConflict(VersionConflictError):
@@ -128,10 +125,10 @@ def translate_transaction_error(exc: ClientError, transaction: WriteTransaction)
                     index,
                     label,
                 )
-        if any(reason.get("Code") in _THROTTLING_CODES for reason in reasons) or any(
+        if any(reason.get("Code") in _RETRYABLE_CODES for reason in reasons) or any(
             reason.get("Code") == "TransactionConflict" for reason in reasons
         ):
             return ServiceUnavailableError("the database is busy; retry the request", {"code": code})
-    if code in _THROTTLING_CODES:
+    if code in _RETRYABLE_CODES:
         return ServiceUnavailableError("the database is busy; retry the request", {"code": code})
     return exc
