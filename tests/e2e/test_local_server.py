@@ -58,8 +58,10 @@ class LocalStack:
 
 
 @pytest.fixture(scope="module")
-def local_stack() -> Iterator[LocalStack]:
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     port, moto_port = free_port(), free_port()
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    log = log_path.open("w")
     env = {
         **os.environ,
         "WORKENGINE_DEV_JWT_SECRET": E2E_SECRET,
@@ -83,7 +85,7 @@ def local_stack() -> Iterator[LocalStack]:
         ],
         cwd=REPO,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -92,9 +94,7 @@ def local_stack() -> Iterator[LocalStack]:
     try:
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise AssertionError(
-                    f"server exited early:\n{process.stdout.read() if process.stdout else ''}"
-                )
+                raise AssertionError(f"server exited early:\n{log_path.read_text()}")
             try:
                 with urllib.request.urlopen(base + "/health", timeout=2) as response:
                     if response.status == 200:
@@ -110,6 +110,9 @@ def local_stack() -> Iterator[LocalStack]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
+        # Shown by pytest with a failing test's output: what the server said while the module ran.
+        print(f"--- local server log ({log_path}) ---\n{log_path.read_text()[-20000:]}")
 
 
 @pytest.fixture(scope="module")

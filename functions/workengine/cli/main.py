@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "workengine.cli.export_cmd",
     "workengine.cli.sweep_cmd",
     "workengine.cli.seed_cmd",
+    "workengine.cli.bench_cmd",
 )
 
 

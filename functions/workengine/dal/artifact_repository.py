@@ -6,12 +6,13 @@ tenant and bundle.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap, entity_to_item, item_to_entity
@@ -20,7 +21,7 @@ from workengine.dal.reads import TableReader
 from workengine.dal.transactions import WriteTransaction, commit
 from workengine.domain.entities import Artifact, AuditEvent
 from workengine.domain.enums import EntityType
-from workengine.domain.errors import NotFoundError
+from workengine.domain.errors import NotFoundError, ServiceUnavailableError
 
 
 def artifact_item(artifact: Artifact) -> AttributeMap:
@@ -103,8 +104,18 @@ class StoredObject:
     content_type: str | None
 
 
+@contextmanager
+def _object_store_errors() -> Iterator[None]:
+    """S3 failing (throttled, down, credentials expired) becomes ServiceUnavailableError (503)."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as exc:
+        raise ServiceUnavailableError("the file store is unavailable; retry the request") from exc
+
+
 class S3ArtifactStore:
-    """Presigned URLs and object checks on the artifacts bucket."""
+    """Presigned URLs and object checks on the artifacts bucket. Raises ServiceUnavailableError when S3
+    (or signing) fails."""
 
     def __init__(self, client: Any, bucket: str) -> None:
         self._client = client
@@ -112,48 +123,54 @@ class S3ArtifactStore:
 
     def presign_put(self, key: str, content_type: str, size_bytes: int, expires_in: int) -> str:
         """A PUT URL that signs ``Content-Type`` and ``Content-Length``: S3 refuses another type or size."""
-        url: str = self._client.generate_presigned_url(
-            "put_object",
-            Params={
-                "Bucket": self.bucket,
-                "Key": key,
-                "ContentType": content_type,
-                "ContentLength": size_bytes,
-            },
-            ExpiresIn=expires_in,
-            HttpMethod="PUT",
-        )
+        with _object_store_errors():
+            url: str = self._client.generate_presigned_url(
+                "put_object",
+                Params={
+                    "Bucket": self.bucket,
+                    "Key": key,
+                    "ContentType": content_type,
+                    "ContentLength": size_bytes,
+                },
+                ExpiresIn=expires_in,
+                HttpMethod="PUT",
+            )
         return url
 
     def presign_get(self, key: str, filename: str, expires_in: int) -> str:
         """A GET URL that makes browsers download (never render) the object under its filename."""
-        url: str = self._client.generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": self.bucket,
-                "Key": key,
-                "ResponseContentDisposition": content_disposition(filename),
-            },
-            ExpiresIn=expires_in,
-        )
+        with _object_store_errors():
+            url: str = self._client.generate_presigned_url(
+                "get_object",
+                Params={
+                    "Bucket": self.bucket,
+                    "Key": key,
+                    "ResponseContentDisposition": content_disposition(filename),
+                },
+                ExpiresIn=expires_in,
+            )
         return url
 
     def head(self, key: str) -> StoredObject | None:
-        try:
-            response = self._client.head_object(Bucket=self.bucket, Key=key)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
-                return None
-            raise
+        """The object's size and type, or None when it does not exist."""
+        with _object_store_errors():
+            try:
+                response = self._client.head_object(Bucket=self.bucket, Key=key)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                    return None
+                raise
         return StoredObject(int(response.get("ContentLength", 0)), response.get("ContentType"))
 
     def tag_archived(self, key: str) -> None:
         """Marks an object for the bucket's lifecycle rule that expires archived bundles' binaries."""
-        self._client.put_object_tagging(
-            Bucket=self.bucket,
-            Key=key,
-            Tagging={"TagSet": [{"Key": ARCHIVED_TAG_KEY, "Value": ARCHIVED_TAG_VALUE}]},
-        )
+        with _object_store_errors():
+            self._client.put_object_tagging(
+                Bucket=self.bucket,
+                Key=key,
+                Tagging={"TagSet": [{"Key": ARCHIVED_TAG_KEY, "Value": ARCHIVED_TAG_VALUE}]},
+            )
 
     def delete(self, key: str) -> None:
-        self._client.delete_object(Bucket=self.bucket, Key=key)
+        with _object_store_errors():
+            self._client.delete_object(Bucket=self.bucket, Key=key)

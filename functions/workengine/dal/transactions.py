@@ -20,6 +20,9 @@ from workengine.domain.errors import ServiceUnavailableError, VersionConflictErr
 TRANSACTION_ITEM_LIMIT = 100
 # A transaction is also worth retrying when DynamoDB failed or was still applying the same request.
 _RETRYABLE_CODES = THROTTLING_CODES | {
+    # TransactionCanceledException reasons spell throttling without the "Exception" suffix.
+    "ThrottlingError",
+    "ProvisionedThroughputExceeded",
     "InternalServerError",
     "ServiceUnavailable",
     "TransactionInProgressException",

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from workengine.dal.artifact_repository import DynamoArtifactRepository, S3ArtifactStore
 from workengine.domain.entities import Bundle
 from workengine.domain.enums import ArtifactStatus
-from workengine.domain.errors import NotFoundError, ValidationFailedError
+from workengine.domain.errors import NotFoundError, ServiceUnavailableError, ValidationFailedError
+from workengine.observability import logger
 from workengine.services.hooks import ServiceHooks
 
 
@@ -52,6 +53,12 @@ class ArtifactArchiveHooks(ServiceHooks):
         self._store = store
 
     def on_bundle_archived(self, bundle: Bundle) -> None:
-        for artifact in self._artifacts.list_for_bundle(bundle.tenant_id, bundle.bundle_id):
-            if artifact.status is ArtifactStatus.UPLOADED:
-                self._store.tag_archived(artifact.s3_key)
+        """Never fails the archive already stored: an untagged binary simply stays (nothing is lost)."""
+        try:
+            for artifact in self._artifacts.list_for_bundle(bundle.tenant_id, bundle.bundle_id):
+                if artifact.status is ArtifactStatus.UPLOADED:
+                    self._store.tag_archived(artifact.s3_key)
+        except ServiceUnavailableError:
+            logger.warning(
+                "archived bundle's binaries were not tagged", extra={"bundle_id": bundle.bundle_id}
+            )

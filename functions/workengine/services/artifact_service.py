@@ -164,8 +164,9 @@ class ArtifactService:
             new_id=self._new_id,
             after=artifact,
         )
-        self._artifacts.create(artifact, event)
+        # Sign first: a signing failure must not leave a pending artifact nobody can upload to.
         url = self._store.presign_put(artifact.s3_key, kind, size_bytes, self._limits.upload_url_ttl_seconds)
+        self._artifacts.create(artifact, event)
         headers = {"Content-Type": kind, "Content-Length": str(size_bytes)}
         return NewArtifactUpload(artifact=artifact, upload_url=url, upload_headers=headers)
 
@@ -196,6 +197,10 @@ class ArtifactService:
         if unquote_plus(key) != artifact.s3_key and key != artifact.s3_key:
             return UploadOutcome("ignored", artifact.artifact_id, "key differs from the artifact's key")
         if artifact.status is not ArtifactStatus.PENDING:
+            if artifact.status is ArtifactStatus.REJECTED:
+                # A delivery that failed after recording the rejection left the refused object behind;
+                # deleting is idempotent, so a redelivery finishes that work.
+                self._store.delete(artifact.s3_key)
             return UploadOutcome(artifact.status.value, artifact.artifact_id, "already decided")
         stored = self._store.head(artifact.s3_key)
         if stored is None:

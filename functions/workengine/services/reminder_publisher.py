@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from workengine.domain.entities import Reminder
 from workengine.observability import logger
@@ -59,6 +59,10 @@ class ReminderPublisher:
             except ClientError as exc:
                 code = str(exc.response.get("Error", {}).get("Code", "ClientError"))
                 errors.update({r.reminder_id: code for r in pending})
+                continue
+            except BotoCoreError as exc:
+                # Unreachable endpoint, timeouts, credentials: the same as a refused call.
+                errors.update({r.reminder_id: type(exc).__name__ for r in pending})
                 continue
             retry: list[Reminder] = []
             for reminder, entry in zip(pending, response.get("Entries", []), strict=False):

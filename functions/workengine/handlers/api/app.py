@@ -63,6 +63,12 @@ def handle_validation_error(exc: RequestValidationError) -> Response[Any]:
     return error_response(422, "VALIDATION_ERROR", "the request is not valid", {"errors": errors})
 
 
+@app.exception_handler(RecursionError)
+def handle_too_deep(exc: RecursionError) -> Response[Any]:
+    # json.loads gives up on pathologically nested bodies (e.g. 10,000 nested arrays) with RecursionError.
+    return error_response(422, "VALIDATION_ERROR", "the request body is nested too deeply", {"field": "body"})
+
+
 @app.not_found
 def handle_not_found(exc: Exception) -> Response[Any]:
     return error_response(404, "NOT_FOUND", "no such route", {"path": app.current_event.path})

@@ -1,0 +1,60 @@
+"""What every figure returns: a titled table (printed) that is also plain data (JSON)."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """How hard to push: ``quick`` is a smoke run (a test uses it), not a measurement."""
+
+    quick: bool = False
+    iterations: int = 30
+    import_runs: int = 7
+    scales: tuple[int, ...] = (1_000, 10_000, 50_000)
+
+
+@dataclass
+class Figure:
+    """``rows`` are dicts with the same keys as ``columns``; ``available`` False means not measured."""
+
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    available: bool = True
+    goal: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "available": self.available,
+            "goal": self.goal,
+            "columns": self.columns,
+            "rows": self.rows,
+            "notes": self.notes,
+        }
+
+
+def not_available(key: str, title: str, reason: str) -> Figure:
+    """A figure whose code under test does not exist yet: no numbers, one clear line."""
+    return Figure(key=key, title=title, columns=[], available=False, notes=[f"not available yet: {reason}"])
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def p95(values: list[float]) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
