@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from workengine.catalog.problems import CatalogError, Problem, field_path
+from workengine.domain.errors import TemplateNotFoundError
 from workengine.domain.template import DocRegistry, WorkflowTemplate
 
 COMPILED_CATALOG_NAME = "compiled_catalog.json"
@@ -32,6 +33,13 @@ class TemplateCatalog:
 
     def get(self, template_id: str) -> WorkflowTemplate | None:
         return self.templates.get(template_id)
+
+    def require(self, template_id: str) -> WorkflowTemplate:
+        """Raises TemplateNotFoundError for an id the catalog does not hold."""
+        template = self.templates.get(template_id)
+        if template is None:
+            raise TemplateNotFoundError(template_id)
+        return template
 
     def list(self) -> builtins.list[WorkflowTemplate]:
         """Every template, sorted by ``template_id``."""

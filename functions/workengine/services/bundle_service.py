@@ -13,7 +13,6 @@ from workengine.domain.entities import AuditEvent, Bundle, RequiredLinkState, Ta
 from workengine.domain.enums import BundleStatus, EntityType, Role
 from workengine.domain.errors import (
     InvalidTransitionError,
-    TemplateNotFoundError,
     ValidationFailedError,
     VersionConflictError,
 )
@@ -67,10 +66,7 @@ class BundleService:
         self._hooks = hooks
 
     def template(self, template_id: str) -> WorkflowTemplate:
-        template = self._catalog.get(template_id)
-        if template is None:
-            raise TemplateNotFoundError(template_id)
-        return template
+        return self._catalog.require(template_id)
 
     def create_bundle(self, identity: Identity, request: NewBundleRequest) -> InstantiatedBundle:
         identity.require(Role.MEMBER)

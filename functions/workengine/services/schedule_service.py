@@ -14,7 +14,6 @@ from workengine.domain.entities import Reminder
 from workengine.domain.enums import ReminderKind, Role
 from workengine.domain.errors import (
     ServiceUnavailableError,
-    TemplateNotFoundError,
     ValidationFailedError,
     VersionConflictError,
     WorkEngineError,
@@ -90,10 +89,7 @@ class ScheduleService:
         self._hooks = hooks
 
     def _template(self, template_id: str) -> WorkflowTemplate:
-        template = self._catalog.get(template_id)
-        if template is None:
-            raise TemplateNotFoundError(template_id)
-        return template
+        return self._catalog.require(template_id)
 
     # ---- API --------------------------------------------------------------------------------------
     def put_schedule(self, identity: Identity, template_id: str, request: ScheduleRequest) -> Schedule:

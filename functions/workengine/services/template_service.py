@@ -6,7 +6,6 @@ from typing import Any
 
 from workengine.catalog.loader import TemplateCatalog
 from workengine.domain.enums import Role
-from workengine.domain.errors import TemplateNotFoundError
 from workengine.domain.identity import Identity
 
 
@@ -35,7 +34,5 @@ class TemplateService:
 
     def get_template(self, identity: Identity, template_id: str) -> dict[str, Any]:
         identity.require(Role.VIEWER)
-        template = self._catalog.get(template_id)
-        if template is None:
-            raise TemplateNotFoundError(template_id)
+        template = self._catalog.require(template_id)
         return {**template.model_dump(mode="json"), "pinned_version": template.pinned_version}
