@@ -3,6 +3,7 @@ the local moto server; nothing here reads the environment."""
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +23,12 @@ def session() -> boto3.session.Session:
 _S3_CONFIG = _CONFIG.merge(Config(signature_version="s3v4"))
 
 
+# A boto3 Session is not thread-safe while it creates clients (clients themselves are); the local server
+# and the job worker create clients from several threads, so creation is serialised.
+_CREATE_LOCK = threading.Lock()
+
+
 def client(service: str) -> Any:
     config = _S3_CONFIG if service == "s3" else _CONFIG
-    return session().client(service, config=config)  # type: ignore[call-overload]
+    with _CREATE_LOCK:
+        return session().client(service, config=config)  # type: ignore[call-overload]
