@@ -7,15 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.dynamodb.models import dynamo_type, dynamodb_backends
 
 from tests.support.reminders import Clock, World, count_items_read, reminder_ids, reminder_items
+from workengine.bench.seeding import due_task_items, put_items_into_moto
 from workengine.dal.aws import client
 from workengine.dal.codec import deserialize
-from workengine.dal.items import bundle_item, task_item
 from workengine.dal.reminder_repository import DynamoReminderRepository
-from workengine.domain.entities import Bundle, Reminder, Task
+from workengine.domain.entities import Reminder
 from workengine.domain.enums import BundleStatus, TaskStatus
 from workengine.domain.reminder_rules import reminders_due
 from workengine.domain.task_rules import ProofChange
@@ -181,51 +179,6 @@ def test_rerun_after_a_crash_completes_the_set_without_duplicates(world: World, 
     assert {r["status"] for r in reminder_items()} == {"published"}
 
 
-def seed(items: list[dict[str, Any]]) -> None:
-    """Puts items straight into moto's table: its per-request path (HTTP model, O(n²) item-size check
-    per attribute) would take minutes for 10,000 task items, and the sweep's reads are what is measured."""
-    table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables[get_settings().table_name]
-    checked = dynamo_type.LimitedSizeDict.__setitem__
-    dynamo_type.LimitedSizeDict.__setitem__ = dict.__setitem__  # type: ignore[method-assign,assignment]
-    try:
-        for item in items:
-            table.put_item(item)
-    finally:
-        dynamo_type.LimitedSizeDict.__setitem__ = checked  # type: ignore[method-assign]
-
-
-def make_task(index: int, bundle_id: str, due: date, updated: datetime) -> Task:
-    return Task(
-        task_id=f"t_{index:05d}",
-        bundle_id=bundle_id,
-        tenant_id="acme",
-        template_id="test-flow",
-        template_task_ref="draft",
-        title=f"Task {index}",
-        phase="plan",
-        assignee=f"user{index % 7}",
-        due_date=due,
-        created_at=updated,
-        updated_at=updated,
-    )
-
-
-def make_bundle(bundle_id: str, created: datetime) -> Bundle:
-    return Bundle(
-        bundle_id=bundle_id,
-        tenant_id="acme",
-        template_id="test-flow",
-        template_version="2+x",
-        title=bundle_id,
-        anchor_date=date(2026, 12, 1),
-        stage="plan",
-        owner="mia",
-        created_by="mia",
-        created_at=created,
-        updated_at=created,
-    )
-
-
 def test_sweep_reads_items_in_proportion_to_due_tasks_not_table_size(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -233,16 +186,7 @@ def test_sweep_reads_items_in_proportion_to_due_tasks_not_table_size(
     monkeypatch.setenv("WORKENGINE_SWEEP_LOOKBACK_DAYS", "1")  # fewer empty bucket queries: moto is slow
     get_settings.cache_clear()
     now = at(10, 9)
-    written = now - timedelta(days=20)
-    items: list[dict[str, Any]] = []
-    for b in range(110):
-        items.append(bundle_item(make_bundle(f"b_{b:03d}", written)))
-    for i in range(10_000):
-        due = now.date() + timedelta(days=1) if i < 100 else date(2027, 3, 1) + timedelta(days=i % 200)
-        items.append(
-            task_item(make_task(i, f"b_{i % 10:03d}" if i < 100 else f"b_{10 + i % 100:03d}", due, written))
-        )
-    seed(items)
+    put_items_into_moto(due_task_items(10_000, 100, now, "acme"))
 
     # When
     with count_items_read() as reads:

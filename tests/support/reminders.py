@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from workengine.bench.harness import ItemReads
 from workengine.catalog.loader import TemplateCatalog
 from workengine.dal import aws
 from workengine.dal.aws import client
@@ -111,34 +111,11 @@ def reminder_ids(bundle_id: str | None = None) -> set[str]:
     return {item["reminder_id"] for item in reminder_items(bundle_id)}
 
 
-class ItemReadCounter:
-    """Counts items DynamoDB returned (Query ``Count``, BatchGetItem responses, GetItem hits) through
-    botocore's ``after-call`` hook; installed on the shared session, so clients created later have it."""
-
-    def __init__(self) -> None:
-        self.items = 0
-        self.active = False
-
-    def __call__(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
-        if not self.active:
-            return
-        if model.name in ("Query", "Scan"):
-            self.items += int(parsed.get("Count", 0))
-        elif model.name == "BatchGetItem":
-            self.items += sum(len(v) for v in parsed.get("Responses", {}).values())
-        elif model.name == "GetItem" and "Item" in parsed:
-            self.items += 1
-
-
-_READS = ItemReadCounter()
+_READS = ItemReads()
 aws.session().events.register("after-call.dynamodb", _READS, unique_id="workengine-test-item-reads")
 
 
-@contextmanager
-def count_items_read() -> Iterator[ItemReadCounter]:
-    _READS.items = 0
-    _READS.active = True
-    try:
-        yield _READS
-    finally:
-        _READS.active = False
+def count_items_read() -> AbstractContextManager[ItemReads]:
+    """Counts items DynamoDB returns inside the block (the hook is on the shared session, so clients
+    created later have it)."""
+    return _READS.counting()

@@ -7,7 +7,6 @@ it should stay flat as the tenant grows, because records stream from paginated Q
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import time
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 TASKS_PER_BUNDLE = 50
-_BATCH = 25
 
 
 @dataclass(frozen=True)
@@ -51,56 +49,34 @@ class SyntheticTenant:
 
 
 def _bundle_items(tenant_id: str, start: int, stop: int) -> Iterator[dict[str, Any]]:
+    from workengine.bench.seeding import bench_bundle, bench_task
     from workengine.dal.items import bundle_item, task_item
-    from workengine.domain.entities import Bundle, Task
 
     now = datetime(2026, 1, 5, tzinfo=UTC)
     bundle_id = f"b_bench_{start:08d}"
-    yield bundle_item(
-        Bundle(
-            bundle_id=bundle_id,
-            tenant_id=tenant_id,
-            template_id="bench",
-            template_version="1",
-            title=f"Bench bundle {start}",
-            anchor_date=date(2026, 2, 1),
-            stage="work",
-            owner="bench",
-            created_by="bench",
-            created_at=now,
-            updated_at=now,
-        )
-    )
+    yield bundle_item(bench_bundle(bundle_id, tenant_id, f"Bench bundle {start}", date(2026, 2, 1), now))
     for number in range(start, stop):
         yield task_item(
-            Task(
-                task_id=f"t_bench_{number:08d}",
-                bundle_id=bundle_id,
-                tenant_id=tenant_id,
-                template_id="bench",
-                template_task_ref=f"step{number % TASKS_PER_BUNDLE}",
-                position=number % TASKS_PER_BUNDLE,
-                title=f"Task {number} with a realistic title of a few words",
-                description="Check the numbers against the source system and attach the evidence.",
-                phase="work",
+            bench_task(
+                number,
+                f"t_bench_{number:08d}",
+                bundle_id,
+                tenant_id,
+                steps=TASKS_PER_BUNDLE,
                 assignee="bench",
-                created_at=now,
-                updated_at=now,
+                written=now,
+                description="Check the numbers against the source system and attach the evidence.",
             )
         )
 
 
 def _seed(tenant_id: str, task_count: int) -> None:
-    from workengine.dal.aws import client
-    from workengine.settings import get_settings
+    """The synthetic tenant's items, put into the moto table the moto run exports from."""
+    from workengine.bench.seeding import put_items_into_moto
 
-    dynamodb = client("dynamodb")
-    table = get_settings().table_name
-    for start in range(0, task_count, TASKS_PER_BUNDLE):
-        items = list(_bundle_items(tenant_id, start, min(start + TASKS_PER_BUNDLE, task_count)))
-        for first in range(0, len(items), _BATCH):
-            batch = [{"PutRequest": {"Item": item}} for item in items[first : first + _BATCH]]
-            dynamodb.batch_write_item(RequestItems={table: batch})
+    source = SyntheticTenant(task_count)
+    bundle_ids = source.bundle_ids(tenant_id)
+    put_items_into_moto([item for b in bundle_ids for item in source.bundle_items(tenant_id, b)])
 
 
 def _measure(exporter: Any, count: int, scratch: Path) -> BenchResult:
@@ -138,28 +114,13 @@ def export_memory_benchmark(task_counts: list[int], backend: str = "synthetic") 
 
 
 def _measure_on_moto(count: int, scratch: Path) -> BenchResult:
-    from moto import mock_aws
-
-    from workengine.handlers.api import dependencies as deps
+    from workengine.bench.harness import moto_environment
     from workengine.handlers.export_wiring import tenant_exporter
-    from workengine.local.backend import provision
     from workengine.settings import get_settings
 
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        os.environ.setdefault(name, value)
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    try:
-        with mock_aws():
-            deps.reset()
-            provision(get_settings())
-            _seed("bench", count)
-            return _measure(tenant_exporter(get_settings()), count, scratch)
-    finally:
-        deps.reset()
+    with moto_environment():
+        _seed("bench", count)
+        return _measure(tenant_exporter(get_settings()), count, scratch)
 
 
 def main(argv: list[str]) -> int:

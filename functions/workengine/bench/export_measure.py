@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
-from collections.abc import Iterator
 
 from workengine.bench.export_bench import BenchResult, export_memory_benchmark
 from workengine.bench.figure import BenchConfig, Figure
@@ -26,7 +24,7 @@ PEAK_RATIO_GOAL = 1.5
 
 def measure(config: BenchConfig, title: str) -> Figure:
     scales = QUICK_SCALES if config.quick else FULL_SCALES
-    with _quiet():
+    with contextlib.redirect_stdout(io.StringIO()):  # Powertools may print metrics
         synthetic = export_memory_benchmark(list(scales), backend="synthetic")
         moto = export_memory_benchmark([QUICK_MOTO_SCALE if config.quick else MOTO_SCALE], backend="moto")
     return figure_of(synthetic, moto, title)
@@ -72,19 +70,3 @@ def figure_of(synthetic: list[BenchResult], moto: list[BenchResult], title: str)
         "(bundles + tasks)"
     )
     return figure
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """The moto run sets AWS variables and Powertools may print metrics: keep both out of the table."""
-    names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL")
-    saved = {name: os.environ.get(name) for name in names}
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value

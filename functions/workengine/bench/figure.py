@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +45,21 @@ class Figure:
 def not_available(key: str, title: str, reason: str) -> Figure:
     """A figure whose code under test does not exist yet: no numbers, one clear line."""
     return Figure(key=key, title=title, columns=[], available=False, notes=[f"not available yet: {reason}"])
+
+
+def measured_by_driver(
+    config: BenchConfig, key: str, title: str, *, needs: Sequence[str], missing: str, driver: str
+) -> Figure:
+    """The figure ``driver.measure(config, title)`` returns, or not available while a module it measures
+    (``needs``; ``missing`` says which feature) or the driver itself is not in the tree."""
+    from workengine.bench.imports import module_exists
+
+    if not all(module_exists(name) for name in needs):
+        return not_available(key, title, missing)
+    if not module_exists(driver):
+        return not_available(key, title, "the benchmark driver for it is not written yet")
+    figure: Figure = importlib.import_module(driver).measure(config, title)
+    return figure
 
 
 def median(values: list[float]) -> float:

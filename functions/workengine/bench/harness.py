@@ -2,8 +2,8 @@
 botocore hooks that count and record every DynamoDB request the handler makes.
 
 The hooks go on the shared session (``workengine.dal.aws.session()``) before any client exists: a client
-copies its session's hooks when it is created, so ``BenchBackend`` resets the API's cached clients after
-installing them.
+copies its session's hooks when it is created, so ``BenchBackend`` installs them before
+``moto_environment`` resets the API's cached clients.
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+# Imported before anything here creates the shared session: moto's stubber reaches a session through
+# botocore's built-in handlers only if moto was imported when the session was created.
+from moto import mock_aws
 
 BENCH_ENV = {
     "AWS_ACCESS_KEY_ID": "bench",
@@ -77,6 +81,40 @@ class DynamoRecorder:
 RECORDER = DynamoRecorder()
 
 
+@dataclass
+class ItemReads:
+    """Items DynamoDB returned while ``active`` (Query/Scan ``Count``, BatchGetItem responses, GetItem hits),
+    as botocore's ``after-call.dynamodb`` hook; ``query_items`` is the Query ``Count`` alone."""
+
+    active: bool = False
+    items: int = 0
+    query_items: int = 0
+    requests: int = 0
+
+    def __call__(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        if not self.active:
+            return
+        self.requests += 1
+        if model.name in ("Query", "Scan"):
+            count = int(parsed.get("Count", 0))
+            self.items += count
+            if model.name == "Query":
+                self.query_items += count
+        elif model.name == "BatchGetItem":
+            self.items += sum(len(found) for found in parsed.get("Responses", {}).values())
+        elif model.name == "GetItem" and "Item" in parsed:
+            self.items += 1
+
+    @contextlib.contextmanager
+    def counting(self) -> Iterator[ItemReads]:
+        self.items = self.query_items = self.requests = 0
+        self.active = True
+        try:
+            yield self
+        finally:
+            self.active = False
+
+
 def install_hooks() -> None:
     from workengine.dal import aws
 
@@ -100,28 +138,10 @@ class BenchBackend:
         self.floor_client: Any = None
 
     def __enter__(self) -> BenchBackend:
-        saved = {name: os.environ.get(name) for name in [*BENCH_ENV, "WORKENGINE_CONTENT_PATH"]}
-        self._stack.callback(_restore_env, saved)
-        os.environ.update(BENCH_ENV)
-        os.environ["WORKENGINE_CONTENT_PATH"] = str(repo_content_dir())
-        endpoint = os.environ.pop("AWS_ENDPOINT_URL", None)
-        if endpoint is not None:
-            self._stack.callback(os.environ.__setitem__, "AWS_ENDPOINT_URL", endpoint)
-
-        from moto import mock_aws
-
-        # Reads publish no metric; Powertools warns about that on every call.
-        warnings.filterwarnings("ignore", message="No application metrics to publish")
         install_hooks()
-        self._stack.enter_context(mock_aws())
+        self._stack.enter_context(moto_environment(repo_content_dir()))
         from workengine.dal.aws import client
-        from workengine.handlers.api import dependencies as deps
-        from workengine.local.backend import provision
-        from workengine.settings import get_settings
 
-        deps.reset()
-        self._stack.callback(deps.reset)
-        provision(get_settings())
         self.floor_client = client("dynamodb")
         return self
 
@@ -196,12 +216,36 @@ class BenchBackend:
         return time.perf_counter() - start
 
 
-def _restore_env(saved: dict[str, str | None]) -> None:
-    for name, value in saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+@contextlib.contextmanager
+def moto_environment(content_path: Path | None = None) -> Iterator[None]:
+    """The bench's fake credentials, region, quiet Powertools and table name (and ``content_path`` as the
+    catalog, when given) in ``os.environ``, without ``AWS_ENDPOINT_URL`` so clients reach ``mock_aws``;
+    the API's cached clients and settings reset, then table, bucket and bus provisioned. The environment
+    and the caches are restored on exit. Register botocore hooks on the shared session before entering."""
+    from workengine.handlers.api import dependencies as deps
+    from workengine.local.backend import provision
+    from workengine.settings import get_settings
+
+    env = dict(BENCH_ENV)
+    if content_path is not None:
+        env["WORKENGINE_CONTENT_PATH"] = str(content_path)
+    saved = {name: os.environ.get(name) for name in [*env, "AWS_ENDPOINT_URL"]}
+    # Reads publish no metric; Powertools warns about that on every call.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    try:
+        os.environ.update(env)
+        os.environ.pop("AWS_ENDPOINT_URL", None)
+        with mock_aws():
+            deps.reset()
+            provision(get_settings())
+            yield
+    finally:
+        deps.reset()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def caller_claims(tenant_id: str, user_id: str, role: str) -> dict[str, str]:

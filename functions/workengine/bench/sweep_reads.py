@@ -6,20 +6,18 @@ Needs ``workengine.handlers.sweep`` (issue 5); until it exists the figure says s
 
 from __future__ import annotations
 
-import importlib
-
-from workengine.bench.figure import BenchConfig, Figure, not_available
-from workengine.bench.imports import module_exists
+from workengine.bench.figure import BenchConfig, Figure, measured_by_driver
 
 TITLE = "Reminder sweep: items read at growing task counts, 100 due"
 SWEEP_MODULES = ("workengine.handlers.sweep", "workengine.services.sweep_service")
 
 
 def measure(config: BenchConfig) -> Figure:
-    if not all(module_exists(name) for name in SWEEP_MODULES):
-        return not_available("sweep_reads", TITLE, "the reminder sweep (issue 5) is not in the tree")
-    if not module_exists("workengine.bench.sweep_measure"):
-        return not_available("sweep_reads", TITLE, "the benchmark driver for it is not written yet")
-    driver = importlib.import_module("workengine.bench.sweep_measure")
-    figure: Figure = driver.measure(config, TITLE)
-    return figure
+    return measured_by_driver(
+        config,
+        "sweep_reads",
+        TITLE,
+        needs=SWEEP_MODULES,
+        missing="the reminder sweep (issue 5) is not in the tree",
+        driver="workengine.bench.sweep_measure",
+    )
