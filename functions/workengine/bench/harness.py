@@ -83,7 +83,7 @@ RECORDER = DynamoRecorder()
 
 @dataclass
 class ItemReads:
-    """Items DynamoDB returned while ``active`` (Query/Scan ``Count``, BatchGetItem responses, GetItem hits),
+    """Items DynamoDB returned while ``active`` (paged reads' ``Count``, BatchGetItem results, GetItem hits),
     as botocore's ``after-call.dynamodb`` hook; ``query_items`` is the Query ``Count`` alone."""
 
     active: bool = False
@@ -95,8 +95,8 @@ class ItemReads:
         if not self.active:
             return
         self.requests += 1
-        if model.name in ("Query", "Scan"):
-            count = int(parsed.get("Count", 0))
+        if "Count" in parsed:  # paged reads report how many items they returned
+            count = int(parsed["Count"])
             self.items += count
             if model.name == "Query":
                 self.query_items += count
