@@ -14,9 +14,11 @@ from workengine.dal.aws import client
 from workengine.dal.codec import deserialize
 from workengine.dal.reminder_repository import DynamoReminderRepository
 from workengine.domain.entities import Reminder
-from workengine.domain.enums import BundleStatus, TaskStatus
+from workengine.domain.enums import BundleStatus, Role, TaskStatus
+from workengine.domain.identity import Identity
 from workengine.domain.reminder_rules import reminders_due
 from workengine.domain.task_rules import ProofChange
+from workengine.services.bundle_service import BundleChange
 from workengine.services.reminder_publisher import ReminderPublisher
 from workengine.settings import get_settings
 
@@ -122,6 +124,31 @@ def test_closed_tasks_leave_the_index_and_inactive_bundles_remind_nobody(world: 
     assert reminder_ids(cancelled.bundle.bundle_id) == set()
     swept = [x for x in cancelled.tasks if x.template_task_ref in ("draft", "review")]
     assert all("gsi_due_pk" not in stored_task(x.task_id, x.bundle_id) for x in swept)
+
+
+def test_a_reactivated_bundle_reminds_again(world: World) -> None:
+    # Given a bundle cancelled before its first task fell due, swept while cancelled
+    bundle_id, t = ids_by_ref(world)
+    admin = Identity("acme", "ada", Role.ADMIN)
+    world.bundles().update_bundle(
+        admin, bundle_id, BundleChange(fields_set=frozenset({"status"}), status=BundleStatus.CANCELLED)
+    )
+    world.sweep(at(6, 9))
+    assert reminder_ids(bundle_id) == set()
+    assert "gsi_due_pk" not in stored_task(t["draft"], bundle_id)
+    version_before = stored_task(t["draft"], bundle_id)["version"]
+
+    # When an admin makes it active again and the sweep runs
+    world.clock.now = at(6, 10)
+    world.bundles().update_bundle(
+        admin, bundle_id, BundleChange(fields_set=frozenset({"status"}), status=BundleStatus.ACTIVE)
+    )
+    world.sweep(at(6, 11))
+
+    # Then its open tasks are back in the reminder index (unchanged for clients) and remind again
+    assert "gsi_due_pk" in stored_task(t["draft"], bundle_id)
+    assert stored_task(t["draft"], bundle_id)["version"] == version_before
+    assert any(r["task_id"] == t["draft"] and r["kind"] == "overdue" for r in reminder_items(bundle_id))
 
 
 def deps_bundles() -> Any:

@@ -42,6 +42,9 @@ class BundleChange:
 
 
 _ADMIN_STATUSES = frozenset({BundleStatus.CANCELLED, BundleStatus.ARCHIVED})
+# Open tasks written back with a reactivated bundle in its own transaction (the rest follow in chunks),
+# leaving room within the 100-operation limit for the bundle, its audit event and stage reminders.
+REINDEX_IN_FIRST_WRITE = 80
 
 
 class BundleService:
@@ -147,10 +150,27 @@ class BundleService:
         extra = None
         if updated.stage != bundle.stage:
             extra = self._hooks.on_stage_change(updated, tasks, now)
-        self._repository.save_changes(bundle=(updated, bundle.version), events=[event], extra=extra)
+        refresh = self._tasks_to_reindex(bundle, updated, tasks)
+        self._repository.save_changes(
+            bundle=(updated, bundle.version),
+            tasks=refresh[:REINDEX_IN_FIRST_WRITE],
+            events=[event],
+            extra=extra,
+        )
+        for start in range(REINDEX_IN_FIRST_WRITE, len(refresh), REINDEX_IN_FIRST_WRITE):
+            self._repository.save_changes(tasks=refresh[start : start + REINDEX_IN_FIRST_WRITE])
         if updated.status is BundleStatus.ARCHIVED and bundle.status is not BundleStatus.ARCHIVED:
             self._hooks.on_bundle_archived(updated)
         return updated
+
+    @staticmethod
+    def _tasks_to_reindex(bundle: Bundle, updated: Bundle, tasks: list[Task]) -> list[tuple[Task, int]]:
+        """A cancelled bundle made active again: the sweep dropped its open tasks from the reminder index,
+        so they are written again unchanged (same version: nothing a client sees changes) with their index
+        keys recomputed."""
+        if bundle.status is BundleStatus.ACTIVE or updated.status is not BundleStatus.ACTIVE:
+            return []
+        return [(task, task.version) for task in tasks if task.is_open]
 
     def _apply_change(
         self, identity: Identity, bundle: Bundle, change: BundleChange, template: WorkflowTemplate
