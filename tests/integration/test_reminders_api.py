@@ -70,6 +70,20 @@ def test_list_is_per_tenant_filtered_and_paged(
     assert api.get("/reminders", query={"kind": "nope"}).error_code == "VALIDATION_ERROR"
 
 
+def test_recipient_me_lists_only_the_callers_reminders(
+    staged: tuple[World, str, dict[str, str]], api: ApiClient
+) -> None:
+    rex = Caller("acme", "rex")
+
+    mine = api.get("/reminders", query={"recipient": "me"})  # the default caller is mia
+    rexs = api.get("/reminders", query={"recipient": "me"}, caller=rex)
+    named = api.get("/reminders", query={"recipient": "rex", "kind": "stage_change"})
+
+    assert mine.status == 200 and {r["recipient"] for r in mine.body["items"]} == {"mia"}
+    assert {r["recipient"] for r in rexs.body["items"]} == {"rex"}
+    assert [r["recipient"] for r in named.body["items"]] == ["rex"]
+
+
 def test_only_the_recipient_or_an_admin_acknowledges(
     staged: tuple[World, str, dict[str, str]], api: ApiClient, admin: Caller, outsider: Caller
 ) -> None:

@@ -187,9 +187,10 @@ class DynamoReminderRepository:
         kind: ReminderKind | None,
         limit: int,
         cursor: Cursor | None,
+        recipient: str | None = None,
     ) -> Page[Reminder]:
         """One Query: a bundle's partition (``R#`` prefix), else the tenant listing, newest first.
-        ``kind`` filters within the page (a page may hold fewer than ``limit`` items)."""
+        ``kind`` and ``recipient`` filter within the page (a page may hold fewer than ``limit`` items)."""
         extra: dict[str, Any] = {}
         values: dict[str, Any] = {}
         if bundle_id:
@@ -202,10 +203,17 @@ class DynamoReminderRepository:
             condition = "#pk = :pk"
             values[":pk"] = {"S": due_index.reminders_list_pk(tenant_id)}
             extra = {"IndexName": t.GSI_TEMPLATE, "ScanIndexForward": False}
+        filters = []
         if kind is not None:
             names["#kind"] = "kind"
             values[":kind"] = {"S": kind.value}
-            extra["FilterExpression"] = "#kind = :kind"
+            filters.append("#kind = :kind")
+        if recipient is not None:
+            names["#recipient"] = "recipient"
+            values[":recipient"] = {"S": recipient}
+            filters.append("#recipient = :recipient")
+        if filters:
+            extra["FilterExpression"] = " AND ".join(filters)
         items, next_cursor = self._reader.query_page(
             cursor,
             KeyConditionExpression=condition,

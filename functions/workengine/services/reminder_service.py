@@ -30,12 +30,15 @@ class ReminderService:
         kind: ReminderKind | None,
         limit: int,
         next_token: str | None,
+        recipient: str | None = None,
     ) -> tuple[list[Reminder], str | None]:
+        """``recipient="me"`` means the caller."""
         identity.require(Role.VIEWER)
-        scope = f"reminders:{bundle_id or ''}:{kind.value if kind else ''}"
+        who = identity.user_id if recipient == "me" else recipient
+        scope = f"reminders:{bundle_id or ''}:{kind.value if kind else ''}:{who or ''}"
         cursor = self._tokens.decode(next_token, identity.tenant_id, scope)
         page = self._repository.list_reminders(
-            identity.tenant_id, bundle_id=bundle_id, kind=kind, limit=limit, cursor=cursor
+            identity.tenant_id, bundle_id=bundle_id, kind=kind, limit=limit, cursor=cursor, recipient=who
         )
         return page.items, self._tokens.encode(identity.tenant_id, scope, page.cursor)
 
