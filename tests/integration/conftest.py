@@ -7,6 +7,7 @@ import pytest
 from moto import mock_aws
 
 from tests.support.api import ApiClient, Caller
+from tests.support.env import use_test_env
 from workengine.domain.enums import Role
 from workengine.handlers.api import dependencies as deps
 from workengine.local.backend import provision
@@ -19,17 +20,7 @@ OTHER_TENANT = "globex"
 
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_NAMESPACE": "WorkEngineTest",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-        "WORKENGINE_CONTENT_PATH": str(FIXTURE_CONTENT),
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    use_test_env(monkeypatch, FIXTURE_CONTENT)
     with mock_aws():
         deps.reset()
         provision(get_settings())

@@ -13,6 +13,7 @@ import requests
 from moto.server import ThreadedMotoServer
 
 from tests.support.api import ApiClient, Caller
+from tests.support.env import use_test_env
 from workengine.dal.artifact_repository import ARCHIVED_TAG_KEY
 from workengine.dal.aws import client
 from workengine.domain.enums import Role
@@ -46,18 +47,7 @@ def moto_endpoint() -> Iterator[str]:
 
 @pytest.fixture
 def s3_api(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiClient]:
-    for name, value in {
-        "AWS_ENDPOINT_URL": moto_endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_NAMESPACE": "WorkEngineTest",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-        "WORKENGINE_CONTENT_PATH": str(CONTENT),
-        "WORKENGINE_MAX_ARTIFACT_BYTES": "4096",
-    }.items():
-        monkeypatch.setenv(name, value)
+    use_test_env(monkeypatch, CONTENT, endpoint=moto_endpoint, max_artifact_bytes="4096")
     requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
     deps.reset()
     provision(get_settings())

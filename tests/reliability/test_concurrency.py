@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 from tests.integration.conftest import FIXTURE_CONTENT
 from tests.integration.test_bundles_api import CREATE
 from tests.support.api import ApiClient, Caller
+from tests.support.env import use_test_env
 from workengine.dal.aws import client
 from workengine.domain.enums import Role
 from workengine.handlers.api import dependencies as deps
@@ -40,17 +41,7 @@ def moto_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     endpoint = f"http://127.0.0.1:{server.server_port}"
     # moto's backends are process-wide: start from an empty account
     urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10)
-    for name, value in {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_NAMESPACE": "WorkEngineTest",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-        "WORKENGINE_CONTENT_PATH": str(FIXTURE_CONTENT),
-    }.items():
-        monkeypatch.setenv(name, value)
+    use_test_env(monkeypatch, FIXTURE_CONTENT, endpoint=endpoint)
     deps.reset()
     provision(get_settings())
     try:

@@ -23,10 +23,8 @@ def changed_fields(before: BaseModel, after: BaseModel) -> tuple[dict[str, Any],
 
 def audit_event(
     *,
-    tenant_id: str,
     entity_type: EntityType,
     entity_id: str,
-    bundle_id: str | None,
     action: str,
     actor: str,
     at: datetime,
@@ -34,7 +32,13 @@ def audit_event(
     before: BaseModel | None = None,
     after: BaseModel | None = None,
 ) -> AuditEvent:
-    """``before``/``after`` hold only the changed fields for updates, the whole entity for creations."""
+    """``before``/``after`` hold only the changed fields for updates, the whole entity for creations.
+
+    The event's tenant and bundle are the subject's own (``after``, else ``before``), never restated.
+    """
+    subject = after if after is not None else before
+    if subject is None:
+        raise ValueError("an audit event needs the entity before or after the change")
     old: dict[str, Any] | None
     new: dict[str, Any] | None
     if before is not None and after is not None:
@@ -44,10 +48,10 @@ def audit_event(
         new = after.model_dump(mode="json") if after is not None else None
     return AuditEvent(
         event_id=new_id("ev"),
-        tenant_id=tenant_id,
+        tenant_id=str(getattr(subject, "tenant_id")),  # noqa: B009 - every audited entity has one
         entity_type=entity_type,
         entity_id=entity_id,
-        bundle_id=bundle_id,
+        bundle_id=getattr(subject, "bundle_id", None),
         action=action,
         actor=actor,
         at=at,

@@ -154,10 +154,8 @@ class ArtifactService:
             created_at=now,
         )
         event = audit_event(
-            tenant_id=identity.tenant_id,
             entity_type=EntityType.ARTIFACT,
             entity_id=artifact_id,
-            bundle_id=bundle_id,
             action="created",
             actor=identity.user_id,
             at=now,
@@ -216,10 +214,8 @@ class ArtifactService:
             }
         )
         event = audit_event(
-            tenant_id=artifact.tenant_id,
             entity_type=EntityType.ARTIFACT,
             entity_id=artifact.artifact_id,
-            bundle_id=artifact.bundle_id,
             action="rejected" if reason else "uploaded",
             actor=SYSTEM_ACTOR,
             at=now,

@@ -84,10 +84,8 @@ class BundleService:
             new_id=self._new_id,
         )
         event = audit_event(
-            tenant_id=identity.tenant_id,
             entity_type=EntityType.BUNDLE,
             entity_id=created.bundle.bundle_id,
-            bundle_id=created.bundle.bundle_id,
             action="created",
             actor=identity.user_id,
             at=now,
@@ -136,10 +134,8 @@ class BundleService:
         updated.version = bundle.version + 1
         updated.updated_at = now
         event = audit_event(
-            tenant_id=identity.tenant_id,
             entity_type=EntityType.BUNDLE,
             entity_id=bundle_id,
-            bundle_id=bundle_id,
             action="updated",
             actor=identity.user_id,
             at=now,

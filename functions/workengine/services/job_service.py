@@ -323,10 +323,8 @@ class JobService:
             created_at=now,
         )
         reminder_event = audit_event(
-            tenant_id=running.tenant_id,
             entity_type=EntityType.REMINDER,
             entity_id=reminder.reminder_id,
-            bundle_id=running.bundle_id,
             action="created",
             actor=SYSTEM_ACTOR,
             at=now,
@@ -367,10 +365,8 @@ class JobService:
         at: datetime | None = None,
     ) -> AuditEvent:
         return audit_event(
-            tenant_id=after.tenant_id,
             entity_type=EntityType.ASSISTANT_JOB,
             entity_id=after.job_id,
-            bundle_id=after.bundle_id,
             action=action,
             actor=actor,
             at=at or self._clock(),
@@ -381,10 +377,8 @@ class JobService:
 
     def _task_event(self, before: Task, after: Task, now: datetime) -> AuditEvent:
         return audit_event(
-            tenant_id=after.tenant_id,
             entity_type=EntityType.TASK,
             entity_id=after.task_id,
-            bundle_id=after.bundle_id,
             action="proof_filled_by_assistant",
             actor=SYSTEM_ACTOR,
             at=now,

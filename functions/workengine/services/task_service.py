@@ -155,10 +155,8 @@ class TaskService:
         )
         events.append(
             audit_event(
-                tenant_id=identity.tenant_id,
                 entity_type=EntityType.BUNDLE,
                 entity_id=bundle.bundle_id,
-                bundle_id=bundle.bundle_id,
                 action="progressed",
                 actor=identity.user_id,
                 at=now,
@@ -218,10 +216,8 @@ class TaskService:
         self, identity: Identity, before: Task, after: Task, action: str, now: datetime
     ) -> AuditEvent:
         return audit_event(
-            tenant_id=identity.tenant_id,
             entity_type=EntityType.TASK,
             entity_id=after.task_id,
-            bundle_id=after.bundle_id,
             action=action,
             actor=identity.user_id,
             at=now,
