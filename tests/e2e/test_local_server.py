@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from workengine.local.tokens import issue_token
 from workengine.settings import DEFAULT_DEV_SECRET
+from workengine_tools.local.tokens import issue_token
 
 REPO = Path(__file__).resolve().parents[2]
 E2E_SECRET = "e2e-secret-0123456789-abcdefghijklmnop"
@@ -76,7 +76,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         [
             sys.executable,
             "-m",
-            "workengine.cli.main",
+            "workengine_tools.cli.main",
             "serve",
             "--port",
             str(port),
@@ -222,7 +222,10 @@ def test_another_tenant_sees_nothing(server: str) -> None:
 
 def test_seed_command_writes_the_demo_tenant_to_the_servers_backend(local_stack: LocalStack) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "workengine.cli.main", "seed", "--endpoint-url", local_stack.moto_endpoint],
+        [
+            sys.executable, "-m", "workengine_tools.cli.main", "seed",
+            "--endpoint-url", local_stack.moto_endpoint,
+        ],
         cwd=REPO,
         env={
             **os.environ,

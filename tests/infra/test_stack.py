@@ -305,6 +305,10 @@ def test_asset_holds_the_package_and_the_compiled_catalog(dev: Synthesized) -> N
     yaml_ids = {path.stem for path in (c.CONTENT_DIR / "templates").glob("*.yaml")}
     assert len(catalog) == len(yaml_ids) > 0
     assert not list(asset.rglob("__pycache__"))
+    assert not (asset / "workengine_tools").exists()  # tooling (CLI, local server, bench) stays out
+    assert sorted(p.name for p in (asset / "workengine").iterdir() if p.is_dir()) == [
+        "catalog", "dal", "domain", "handlers", "services",
+    ]  # fmt: skip
     assert not (asset / "pydantic").exists()  # bundling skipped: no pip step in tests
 
 

@@ -10,8 +10,8 @@ from tests.support.api import ApiClient, Caller
 from tests.support.env import use_test_env
 from workengine.domain.enums import Role
 from workengine.handlers.api import dependencies as deps
-from workengine.local.backend import provision
 from workengine.settings import get_settings
+from workengine_tools.local.backend import provision
 
 FIXTURE_CONTENT = Path(__file__).resolve().parents[1] / "fixtures" / "content"
 TENANT = "acme"

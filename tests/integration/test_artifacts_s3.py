@@ -18,9 +18,9 @@ from workengine.dal.artifact_repository import ARCHIVED_TAG_KEY
 from workengine.dal.aws import client
 from workengine.domain.enums import Role
 from workengine.handlers.api import dependencies as deps
-from workengine.local.assistant_backend import drain_s3_events_once
-from workengine.local.backend import provision
 from workengine.settings import get_settings
+from workengine_tools.local.assistant_backend import drain_s3_events_once
+from workengine_tools.local.backend import provision
 
 CONTENT = Path(__file__).resolve().parents[1] / "fixtures" / "assistant_content"
 MEMBER = Caller("acme", "mia", Role.MEMBER)
@@ -177,7 +177,7 @@ def test_repeated_notification_changes_nothing(s3_api: ApiClient) -> None:
     first = s3_api.get(f"/artifacts/{created['artifact']['artifact_id']}").body["artifact"]
 
     from workengine.handlers.artifact_uploaded import lambda_handler
-    from workengine.local.events import LocalLambdaContext
+    from workengine_tools.local.events import LocalLambdaContext
 
     event = {
         "version": "0",

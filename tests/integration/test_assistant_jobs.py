@@ -16,11 +16,11 @@ from workengine.dal.codec import deserialize
 from workengine.dal.job_repository import DynamoJobRepository, SqsJobQueue
 from workengine.handlers.api import dependencies as deps
 from workengine.handlers.jobs_worker import lambda_handler as worker
-from workengine.local.assistant_backend import drain_jobs_once, sqs_event
-from workengine.local.events import LocalLambdaContext
 from workengine.services.assistant_providers import LocalAssistantProvider, TransientProviderError
 from workengine.services.job_service import JobService, RetryPolicy
 from workengine.settings import get_settings
+from workengine_tools.local.assistant_backend import drain_jobs_once, sqs_event
+from workengine_tools.local.events import LocalLambdaContext
 
 CONTENT = Path(__file__).resolve().parents[1] / "fixtures" / "assistant_content"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workengine.bench.runner import main
-from workengine.cli.main import build_parser
+from workengine_tools.bench.runner import main
+from workengine_tools.cli.main import build_parser
 
 
 @pytest.mark.slow

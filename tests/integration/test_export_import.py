@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from tests.support.api import ApiClient, Caller
-from workengine.cli.main import main
 from workengine.dal.artifact_repository import artifact_item
 from workengine.dal.aws import client
 from workengine.dal.codec import AttributeMap
@@ -28,6 +27,7 @@ from workengine.services.export_service import DirectorySink
 from workengine.services.export_validation import ExportInvalidError, validate_export
 from workengine.services.import_service import ImportService
 from workengine.settings import get_settings
+from workengine_tools.cli.main import main
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 BINARY = b"%PDF-1.4 quarterly report\n" * 40

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from tests.support.reminders import Clock, World, count_items_read, reminder_ids, reminder_items
-from workengine.bench.seeding import due_task_items, put_items_into_moto
 from workengine.dal.aws import client
 from workengine.dal.codec import deserialize
 from workengine.dal.reminder_repository import DynamoReminderRepository
@@ -21,6 +20,7 @@ from workengine.domain.task_rules import ProofChange
 from workengine.services.bundle_service import BundleChange
 from workengine.services.reminder_publisher import ReminderPublisher
 from workengine.settings import get_settings
+from workengine_tools.bench.seeding import due_task_items, put_items_into_moto
 
 CREATED = datetime(2026, 11, 1, 9, tzinfo=UTC)
 ANCHOR = date(2026, 12, 14)  # draft due 12-04 (url), review 12-06 (comment, rex), build 12-09, release 12-14
@@ -329,7 +329,7 @@ def test_entries_failing_past_the_bound_become_publish_failed_and_the_next_sweep
 def test_scheduled_handler_sweeps_as_of_the_event_time(world: World) -> None:
     # Given
     from workengine.handlers.sweep import lambda_handler
-    from workengine.local.events import LocalLambdaContext
+    from workengine_tools.local.events import LocalLambdaContext
 
     _, t = ids_by_ref(world)
     event = {"source": "aws.events", "detail-type": "Scheduled Event", "time": "2026-12-03T00:00:00Z"}

@@ -11,9 +11,9 @@ import pytest
 
 from tests.integration.conftest import admin, api, aws_env, member, outsider, viewer
 from workengine.handlers.api.app import lambda_handler
-from workengine.local.http_server import LocalApi, make_server
-from workengine.local.tokens import issue_token
 from workengine.settings import get_settings
+from workengine_tools.local.http_server import LocalApi, make_server
+from workengine_tools.local.tokens import issue_token
 
 __all__ = ["admin", "api", "aws_env", "member", "outsider", "viewer"]
 

@@ -24,8 +24,8 @@ from tests.support.env import use_test_env
 from workengine.dal.aws import client
 from workengine.domain.enums import Role
 from workengine.handlers.api import dependencies as deps
-from workengine.local.backend import provision
 from workengine.settings import get_settings
+from workengine_tools.local.backend import provision
 
 WRITERS = 20
 MEMBER = Caller("acme", "mia", Role.MEMBER)

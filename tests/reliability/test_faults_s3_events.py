@@ -18,8 +18,8 @@ from tests.support.reminders import Clock, World, reminder_items
 from workengine.dal.aws import client
 from workengine.domain.errors import ServiceUnavailableError
 from workengine.handlers.api import dependencies as deps
-from workengine.local.events import LocalLambdaContext
 from workengine.settings import get_settings
+from workengine_tools.local.events import LocalLambdaContext
 
 PDF = b"%PDF-1.7\n" + b"x" * 200
 

@@ -12,7 +12,7 @@ import pytest
 from tests.integration.test_bundles_api import CREATE, create, table_items
 from tests.reliability.conftest import LocalServer
 from tests.support.api import ApiClient, ApiResponse, Caller
-from workengine.local.tokens import AUDIENCE, ISSUER
+from workengine_tools.local.tokens import AUDIENCE, ISSUER
 
 
 def assert_refused(response: ApiResponse, status: int, code: str | None = None) -> None:

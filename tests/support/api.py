@@ -8,7 +8,7 @@ from typing import Any
 
 from workengine.domain.enums import Role
 from workengine.handlers.api.app import lambda_handler
-from workengine.local.events import LocalLambdaContext, http_api_event
+from workengine_tools.local.events import LocalLambdaContext, http_api_event
 
 
 @dataclass(frozen=True)

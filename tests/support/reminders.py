@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from workengine.bench.harness import ItemReads
 from workengine.catalog.loader import TemplateCatalog
 from workengine.dal import aws
 from workengine.dal.aws import client
@@ -24,6 +23,7 @@ from workengine.services.schedule_service import ScheduleService
 from workengine.services.sweep_service import SweepReport, SweepService
 from workengine.services.task_service import TaskService
 from workengine.settings import get_settings
+from workengine_tools.bench.harness import ItemReads
 
 MIA = Identity("acme", "mia", Role.MEMBER)
 ADA = Identity("acme", "ada", Role.ADMIN)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workengine.bench.export_bench import export_memory_benchmark
+from workengine_tools.bench.export_bench import export_memory_benchmark
 
 
 def test_export_peak_memory_does_not_grow_with_the_tenant() -> None:

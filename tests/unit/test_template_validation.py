@@ -13,7 +13,7 @@ import yaml
 from workengine.catalog.loader import load_catalog
 from workengine.catalog.problems import CatalogError, Problem
 from workengine.catalog.validate import validate_content
-from workengine.cli.main import main
+from workengine_tools.cli.main import main
 
 DOCS: dict[str, Any] = {
     "docs": {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from workengine.dal.aws import client
 from workengine.dal.export_storage import (
@@ -28,14 +30,14 @@ def tenant_exporter(settings: Settings) -> TenantExporter:
     )
 
 
-def default_dispatcher(settings: Settings) -> ExportDispatcher:
-    """An asynchronous Lambda invocation when the worker function is configured (AWS), else the local
-    in-process executor (``workengine serve``)."""
+def default_dispatcher(settings: Settings, run_here: Callable[[str, str], Any]) -> ExportDispatcher:
+    """An asynchronous Lambda invocation when the worker function is configured (AWS), else ``run_here``
+    on an in-process background thread (``workengine serve``, tests)."""
     if settings.export_function_name:
         return LambdaExportDispatcher(client("lambda"), settings.export_function_name)
-    from workengine.local.export_runner import dispatch_in_process
+    from workengine.handlers.export_runner import InProcessExportDispatcher
 
-    return dispatch_in_process
+    return InProcessExportDispatcher(run_here)
 
 
 def build_export_service(settings: Settings, dispatcher: ExportDispatcher | None = None) -> ExportService:
@@ -47,13 +49,17 @@ def build_export_service(settings: Settings, dispatcher: ExportDispatcher | None
     def sign(key: str) -> str:
         return presigned_get_url(s3, settings.bucket_name, key, settings.export_url_ttl_seconds)
 
-    return ExportService(
+    def run_here(tenant_id: str, export_id: str) -> Any:
+        return service.run_export(tenant_id, export_id)
+
+    service = ExportService(
         DynamoExportRuns(client("dynamodb"), settings.table_name),
         tenant_exporter(settings),
         sink_factory,
-        dispatcher or default_dispatcher(settings),
+        dispatcher or default_dispatcher(settings, run_here),
         sign,
     )
+    return service
 
 
 def build_import_service(settings: Settings) -> ImportService:

@@ -1,1 +1,0 @@
-"""Benchmarks (tooling, not product code): run with ``python -m workengine.bench.<name>``."""

@@ -1,0 +1,39 @@
+"""``workengine`` console script: one sub-command module per concern, each exposing ``register``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Each module defines ``register(subparsers) -> None`` and sets ``func`` on its parser(s).
+# Imported lazily so that ``workengine templates validate`` does not pay for moto or boto3.
+COMMAND_MODULES: tuple[str, ...] = (
+    "workengine_tools.cli.templates_cmd",
+    "workengine_tools.cli.serve_cmd",
+    "workengine_tools.cli.token_cmd",
+    "workengine_tools.cli.export_cmd",
+    "workengine_tools.cli.sweep_cmd",
+    "workengine_tools.cli.seed_cmd",
+    "workengine_tools.cli.bench_cmd",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workengine", description="work engine: tracked business workflows")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

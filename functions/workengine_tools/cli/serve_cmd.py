@@ -1,0 +1,75 @@
+"""``workengine serve``: the local API on an embedded moto server (DynamoDB, S3, EventBridge)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+
+from workengine.settings import DEFAULT_DEV_SECRET
+from workengine_tools.cli.aws_config import quiet_local_powertools, use_endpoint
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("serve", help="run the local API on an embedded moto backend")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--moto-port", type=int, default=None, help="default: --port + 1")
+    parser.add_argument("--seed-demo", action="store_true", help="create a demo tenant with bundles")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log would drown the output
+
+    moto_port = args.moto_port or args.port + 1
+    moto = ThreadedMotoServer(ip_address=args.host, port=moto_port, verbose=False)
+    moto.start()
+    endpoint = f"http://{args.host}:{moto_port}"
+    use_endpoint(endpoint)
+    quiet_local_powertools()
+
+    from workengine.handlers.api import dependencies as deps
+    from workengine.handlers.api.app import lambda_handler
+    from workengine.settings import get_settings
+    from workengine_tools.local.backend import provision
+    from workengine_tools.local.background import start_background
+    from workengine_tools.local.demo import DEMO_ADMIN, DEMO_MEMBER, DEMO_TENANT, seed_demo
+    from workengine_tools.local.http_server import LocalApi, make_server
+    from workengine_tools.local.tokens import issue_token
+
+    deps.reset()
+    settings = get_settings()
+    if settings.dev_jwt_secret == DEFAULT_DEV_SECRET:
+        print(
+            "warning: tokens are signed with the default dev secret (set WORKENGINE_DEV_JWT_SECRET)",
+            file=sys.stderr,
+        )
+    provision(settings)
+    if args.seed_demo:
+        created = seed_demo(deps.bundle_service(), deps.task_service(), deps.catalog().list())
+        print(f"seeded tenant {DEMO_TENANT!r} with {len(created)} bundles")
+
+    stop = threading.Event()
+    start_background(settings, stop)
+    server = make_server(LocalApi(lambda_handler, settings.dev_jwt_secret), args.host, args.port)
+    base = f"http://{args.host}:{server.server_port}"
+    member = issue_token(settings.dev_jwt_secret, tenant_id=DEMO_TENANT, user_id=DEMO_MEMBER, role="member")
+    admin = issue_token(settings.dev_jwt_secret, tenant_id=DEMO_TENANT, user_id=DEMO_ADMIN, role="admin")
+    print(f"work engine API on {base}  (moto backend on {endpoint})")
+    print(f"member token ({DEMO_MEMBER}): {member}")
+    print(f"admin token ({DEMO_ADMIN}): {admin}")
+    print(f'try: curl -H "Authorization: Bearer {member}" {base}/tasks?assignee=me')
+    print(f"docs: {base}/docs   openapi: {base}/openapi.json", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.server_close()
+        moto.stop()
+    return 0
