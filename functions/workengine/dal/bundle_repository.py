@@ -10,7 +10,16 @@ from botocore.exceptions import ClientError
 
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap, item_to_entity
-from workengine.dal.items import audit_event_from_item, audit_event_item, bundle_item, comment_item, task_item
+from workengine.dal.items import (
+    DEFINITION_CONTENT_ATTRIBUTE,
+    audit_event_from_item,
+    audit_event_item,
+    bundle_item,
+    comment_item,
+    definition_item,
+    definition_keys,
+    task_item,
+)
 from workengine.dal.reads import TableReader
 from workengine.dal.transactions import (
     TRANSACTION_ITEM_LIMIT,
@@ -18,7 +27,7 @@ from workengine.dal.transactions import (
     commit,
     translate_transaction_error,
 )
-from workengine.domain.entities import AuditEvent, Bundle, Comment, Task
+from workengine.domain.entities import AuditEvent, Bundle, Comment, PinnedDefinition, Task
 from workengine.domain.enums import EntityType
 from workengine.domain.errors import NotFoundError
 from workengine.domain.paging import Cursor, Page
@@ -57,6 +66,14 @@ class DynamoBundleRepository:
             raise NotFoundError("bundle", bundle_id)
         tasks.sort(key=lambda task: task.position)
         return bundle, tasks
+
+    def get_definition(
+        self, tenant_id: str, template_id: str, template_version: str
+    ) -> PinnedDefinition | None:
+        """The pinned definition by one GetItem, or None when it was never stored."""
+        keys = definition_keys(tenant_id, template_id, template_version)
+        item = self._reader.get(str(keys[t.PK]), str(keys[t.SK]))
+        return None if item is None else item_to_entity(item, PinnedDefinition)
 
     def find_task(self, tenant_id: str, task_id: str) -> Task:
         item = self._reader.find_by_id(tenant_id, task_id, EntityType.TASK)
@@ -166,14 +183,21 @@ class DynamoBundleRepository:
     def commit(self, transaction: WriteTransaction) -> None:
         commit(self._client, transaction)
 
-    def create_bundle(self, bundle: Bundle, tasks: Sequence[Task], event: AuditEvent) -> None:
-        """Bundle + tasks + audit event, atomically when they fit one transaction.
+    def create_bundle(
+        self,
+        bundle: Bundle,
+        tasks: Sequence[Task],
+        event: AuditEvent,
+        pin: PinnedDefinition | None = None,
+    ) -> None:
+        """Bundle + tasks + audit event (+ the pinned definition when given, put if absent), atomically
+        when they fit one transaction.
 
         Larger bundles write tasks in chunks first and the bundle item last, so no reader ever sees a
         bundle without all its tasks; a failed chunk removes the tasks already written.
         """
         task_items = [task_item(task) for task in tasks]
-        head_capacity = TRANSACTION_ITEM_LIMIT - 2
+        head_capacity = TRANSACTION_ITEM_LIMIT - 2 - (1 if pin else 0)
         written: list[AttributeMap] = []
         try:
             while len(task_items) > head_capacity:
@@ -188,6 +212,8 @@ class DynamoBundleRepository:
             for item in task_items:
                 transaction.put_new(item, "task")
             transaction.put_new(audit_event_item(event), "audit_event")
+            if pin is not None:
+                transaction.put_immutable(definition_item(pin), DEFINITION_CONTENT_ATTRIBUTE, "definition")
             self.commit(transaction)
         except Exception:
             self._remove(written)

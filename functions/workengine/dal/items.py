@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from workengine.dal import due_index
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap, deserialize, entity_to_item
-from workengine.domain.entities import AuditEvent, Bundle, Comment, Reminder, Task
+from workengine.domain.entities import AuditEvent, Bundle, Comment, PinnedDefinition, Reminder, Task
 from workengine.domain.enums import EntityType, ReminderStatus
 from workengine.domain.reminder_rules import index_time
 from workengine.domain.schedules import Schedule
@@ -122,3 +122,19 @@ def audit_event_from_item(item: AttributeMap) -> AuditEvent:
     data = deserialize(item)
     data["entity_type"] = data.pop(AUDIT_SUBJECT_ATTRIBUTE)
     return AuditEvent.model_validate({k: v for k, v in data.items() if k not in t.KEY_ATTRIBUTES})
+
+
+DEFINITION_CONTENT_ATTRIBUTE = "content_hash"
+
+
+def definition_keys(tenant_id: str, template_id: str, template_version: str) -> dict[str, str | None]:
+    return {
+        t.PK: t.tenant_pk(tenant_id, t.DEFINITIONS_COLLECTION),
+        t.SK: t.definition_sk(template_id, template_version),
+    }
+
+
+def definition_item(definition: PinnedDefinition) -> AttributeMap:
+    """A pinned definition lives in its tenant's ``DEFINITIONS`` partition (exported with the tenant)."""
+    keys = definition_keys(definition.tenant_id, definition.template_id, definition.template_version)
+    return entity_to_item(definition, EntityType.TEMPLATE_DEFINITION, keys)

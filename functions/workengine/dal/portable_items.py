@@ -14,7 +14,16 @@ from workengine.dal import items
 from workengine.dal.artifact_repository import artifact_item
 from workengine.dal.codec import AttributeMap, item_to_entity
 from workengine.dal.job_repository import job_item
-from workengine.domain.entities import Artifact, AssistantJob, AuditEvent, Bundle, Comment, Reminder, Task
+from workengine.domain.entities import (
+    Artifact,
+    AssistantJob,
+    AuditEvent,
+    Bundle,
+    Comment,
+    PinnedDefinition,
+    Reminder,
+    Task,
+)
 from workengine.domain.export_format import SPEC_BY_TYPE
 from workengine.domain.schedules import Schedule
 
@@ -22,6 +31,7 @@ SCHEDULES_COLLECTION = "SCHEDULES"
 
 
 ITEM_BUILDERS: dict[str, tuple[type[BaseModel], Callable[[Any], AttributeMap]]] = {
+    "template_definition": (PinnedDefinition, items.definition_item),
     "bundle": (Bundle, items.bundle_item),
     "task": (Task, items.task_item),
     "comment": (Comment, items.comment_item),

@@ -119,3 +119,10 @@ def template_pk(tenant_id: str, template_id: str) -> str:
 
 def bundle_list_sk(status: str, created_at: str, bundle_id: str) -> str:
     return f"{status}#{created_at}#{bundle_id}"
+
+
+DEFINITIONS_COLLECTION = "DEFINITIONS"
+
+
+def definition_sk(template_id: str, template_version: str) -> str:
+    return f"D#{template_id}#{template_version}"

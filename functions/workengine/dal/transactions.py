@@ -67,6 +67,26 @@ class WriteTransaction:
             )
         )
 
+    def put_immutable(self, item: AttributeMap, content_attribute: str, label: str) -> None:
+        """Put an item whose key names immutable content: written when absent, and a no-op rewrite of
+        the same bytes when present with the same ``content_attribute`` (so a transaction that carries it
+        never fails because it is already stored); a different content under the key fails."""
+        self.operations.append(
+            _Operation(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": item,
+                        "ConditionExpression": "attribute_not_exists(#pk) OR #content = :content",
+                        "ExpressionAttributeNames": {"#pk": PK, "#content": content_attribute},
+                        "ExpressionAttributeValues": {":content": item[content_attribute]},
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+                label,
+            )
+        )
+
     def put_versioned(self, item: AttributeMap, expected_version: int, label: str) -> None:
         self.operations.append(
             _Operation(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from workengine.domain.enums import (
     ArtifactStatus,
@@ -112,6 +112,28 @@ class Task(Entity):
     @property
     def is_open(self) -> bool:
         return self.status.is_open
+
+
+class PinnedDefinition(Entity):
+    """A template definition exactly as a bundle was created from it, stored once per tenant and
+    ``(template_id, template_version)``; immutable (the version carries the content hash)."""
+
+    tenant_id: str
+    template_id: str
+    template_version: str
+    content_hash: str
+    definition: dict[str, Any]
+    created_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def definition_id(self) -> str:
+        return definition_id(self.template_id, self.template_version)
+
+
+def definition_id(template_id: str, template_version: str) -> str:
+    """The stable ID of a pinned definition (used by exports): ``<template_id>@<template_version>``."""
+    return f"{template_id}@{template_version}"
 
 
 class Comment(Entity):

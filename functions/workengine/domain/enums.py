@@ -92,3 +92,4 @@ class EntityType(StrEnum):
     AUDIT_EVENT = "audit_event"
     SCHEDULE = "schedule"
     EXPORT = "export"
+    TEMPLATE_DEFINITION = "template_definition"

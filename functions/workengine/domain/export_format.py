@@ -17,6 +17,7 @@ from workengine.domain.entities import (
     AuditEvent,
     Bundle,
     Comment,
+    PinnedDefinition,
     Reminder,
     Task,
 )
@@ -63,6 +64,7 @@ _TASK_REFS = (Reference("bundle_id", "bundle"), Reference("task_id", "task", opt
 # File order is import order: every reference points to an entity type earlier in this tuple, except
 # audit events, which come last and may point to any exported type.
 ENTITY_SPECS: tuple[EntitySpec, ...] = (
+    EntitySpec("template_definition", "template_definitions.jsonl", "definition_id", PinnedDefinition),
     EntitySpec("bundle", "bundles.jsonl", "bundle_id", Bundle),
     EntitySpec("task", "tasks.jsonl", "task_id", Task, (Reference("bundle_id", "bundle"),)),
     EntitySpec(

@@ -14,6 +14,7 @@ from workengine.services.assistant_providers import (
     LocalAssistantProvider,
 )
 from workengine.services.job_service import JobService, RetryPolicy
+from workengine.services.pinned_definitions import PinnedDefinitions
 from workengine.settings import Settings
 
 
@@ -45,6 +46,8 @@ def build_job_service(
     bundles: DynamoBundleRepository,
     catalog: TemplateCatalog,
     provider: AssistantProvider | None = None,
+    *,
+    definitions: PinnedDefinitions | None = None,
 ) -> JobService:
     return JobService(
         DynamoJobRepository(client("dynamodb"), settings.table_name),
@@ -53,4 +56,5 @@ def build_job_service(
         SqsJobQueue(client("sqs"), settings.jobs_queue_url, settings.jobs_queue_name),
         provider or build_provider(settings),
         retry=RetryPolicy(settings.assistant_max_attempts, settings.assistant_retry_base_seconds),
+        definitions=definitions,
     )

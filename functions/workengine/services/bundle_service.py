@@ -22,6 +22,7 @@ from workengine.domain.instantiation import InstantiatedBundle, NewBundleRequest
 from workengine.domain.template import WorkflowTemplate
 from workengine.services.hooks import NO_HOOKS, ServiceHooks
 from workengine.services.pagination import PageTokenCodec
+from workengine.services.pinned_definitions import PinnedDefinitions
 
 Clock = Callable[[], datetime]
 
@@ -60,16 +61,23 @@ class BundleService:
         clock: Clock = utc_now,
         id_factory: Callable[[str], str] = new_id,
         hooks: ServiceHooks = NO_HOOKS,
+        definitions: PinnedDefinitions | None = None,
     ) -> None:
         self._repository = repository
-        self._catalog = catalog
+        self._definitions = definitions or PinnedDefinitions(catalog, repository)
         self._tokens = tokens
         self._clock = clock
         self._new_id = id_factory
         self._hooks = hooks
 
     def template(self, template_id: str) -> WorkflowTemplate:
-        return self._catalog.require(template_id)
+        """The catalog's current template (new bundles are created from it)."""
+        return self._definitions.current(template_id)
+
+    def bundle_template(self, identity: Identity, bundle_id: str) -> WorkflowTemplate:
+        """The definition the bundle runs on (pinned at creation)."""
+        identity.require(Role.VIEWER)
+        return self._definitions.for_bundle(self._repository.get_bundle(identity.tenant_id, bundle_id))
 
     def create_bundle(self, identity: Identity, request: NewBundleRequest) -> InstantiatedBundle:
         identity.require(Role.MEMBER)
@@ -92,7 +100,10 @@ class BundleService:
             new_id=self._new_id,
             after=created.bundle,
         )
-        self._repository.create_bundle(created.bundle, created.tasks, event)
+        pin = self._definitions.pin_to_store(identity.tenant_id, template, now)
+        self._repository.create_bundle(created.bundle, created.tasks, event, pin)
+        if pin is not None:
+            self._definitions.stored(pin)
         return created
 
     def get_bundle(self, identity: Identity, bundle_id: str) -> tuple[Bundle, list[Task]]:
@@ -128,7 +139,7 @@ class BundleService:
                 "the bundle was changed by someone else; reload it and retry",
                 {"current": bundle.model_dump(mode="json"), "expected_version": change.expected_version},
             )
-        template = self.template(bundle.template_id)
+        template = self._definitions.for_bundle(bundle)
         updated = self._apply_change(identity, bundle, change, template)
         now = self._clock()
         updated.version = bundle.version + 1

@@ -16,6 +16,7 @@ from typing import IO, Any, Protocol
 from workengine.dal.codec import AttributeMap
 from workengine.dal.export_storage import DynamoExportRuns
 from workengine.dal.portable_items import SCHEDULES_COLLECTION, record_for_item
+from workengine.dal.table import DEFINITIONS_COLLECTION
 from workengine.domain.entities import ExcludedEntity, ExportFileEntry, ExportManifest
 from workengine.domain.enums import Role
 from workengine.domain.errors import ServiceUnavailableError
@@ -39,7 +40,7 @@ from workengine.observability import logger, metrics
 Clock = Callable[[], datetime]
 Progress = Callable[[int], None]
 # Tenant-level partitions that hold exported entities (bundle partitions are found through the index).
-TENANT_COLLECTIONS: tuple[str, ...] = (SCHEDULES_COLLECTION, "AUDIT")
+TENANT_COLLECTIONS: tuple[str, ...] = (SCHEDULES_COLLECTION, "AUDIT", DEFINITIONS_COLLECTION)
 
 
 def utc_now() -> datetime:

@@ -44,6 +44,7 @@ from workengine.domain.rendering import MissingVariableError
 from workengine.observability import logger, metrics
 from workengine.services.assistant_providers import AssistantProvider, ProviderError, TransientProviderError
 from workengine.services.bundle_service import Clock, utc_now
+from workengine.services.pinned_definitions import PinnedDefinitions
 
 SYSTEM_ACTOR = "system:assistant"
 TASK_WRITE_RETRIES = 3
@@ -88,10 +89,11 @@ class JobService:
         sleep: Callable[[float], None] = time.sleep,
         clock: Clock = utc_now,
         id_factory: Callable[[str], str] = new_id,
+        definitions: PinnedDefinitions | None = None,
     ) -> None:
         self._jobs = jobs
         self._bundles = bundles
-        self._catalog = catalog
+        self._definitions = definitions or PinnedDefinitions(catalog, bundles)
         self._queue = queue
         self._provider = provider
         self._retry = retry
@@ -347,7 +349,7 @@ class JobService:
             return plan_for_ad_hoc(kind, job_input)
         if task is None:
             raise ValidationFailedError("the job's task no longer exists", {"field": "task_id"})
-        template = self._catalog.get(bundle.template_id)
+        template = self._definitions.find(bundle)
         definition = template.task(task.template_task_ref) if template else None
         if definition is None or definition.assistant is None:
             raise ValidationFailedError(

@@ -23,6 +23,7 @@ from workengine.domain.task_rules import (
 from workengine.services.bundle_service import Clock, utc_now
 from workengine.services.hooks import NO_HOOKS, ServiceHooks
 from workengine.services.pagination import PageTokenCodec
+from workengine.services.pinned_definitions import PinnedDefinitions
 
 # A write can lose only to a change of a *sibling* (another task of the bundle moved the stage, say);
 # the caller's own expectation still holds then, so the update is recomputed and retried this often.
@@ -43,9 +44,10 @@ class TaskService:
         clock: Clock = utc_now,
         id_factory: Callable[[str], str] = new_id,
         hooks: ServiceHooks = NO_HOOKS,
+        definitions: PinnedDefinitions | None = None,
     ) -> None:
         self._repository = repository
-        self._catalog = catalog
+        self._definitions = definitions or PinnedDefinitions(catalog, repository)
         self._tokens = tokens
         self._clock = clock
         self._new_id = id_factory
@@ -139,7 +141,7 @@ class TaskService:
     def _progress(
         self, identity: Identity, bundle: Bundle, tasks: list[Task], now: datetime, events: list[AuditEvent]
     ) -> tuple[tuple[Bundle, int] | None, WriteTransaction | None]:
-        template = self._catalog.get(bundle.template_id)
+        template = self._definitions.find(bundle)
         phase_order = template.phase_ids() if template else list(dict.fromkeys(t.phase for t in tasks))
         progress = bundle_progress_after(bundle, phase_order, tasks)
         if not (progress.stage_changed or progress.status_changed):

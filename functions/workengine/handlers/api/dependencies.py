@@ -17,6 +17,7 @@ from workengine.domain.identity import Identity
 from workengine.services.bundle_service import BundleService
 from workengine.services.hooks import ServiceHooks
 from workengine.services.pagination import PageTokenCodec
+from workengine.services.pinned_definitions import PinnedDefinitions
 from workengine.services.task_service import TaskService
 from workengine.services.template_service import TemplateService
 from workengine.settings import Settings, get_settings
@@ -76,13 +77,23 @@ def page_tokens(settings: Settings | None = None) -> PageTokenCodec:
 
 
 @lru_cache(maxsize=1)
+def pinned_definitions() -> PinnedDefinitions:
+    """One per container: every service reads bundles' definitions through the same cache."""
+    return PinnedDefinitions(catalog(), bundle_repository())
+
+
+@lru_cache(maxsize=1)
 def bundle_service() -> BundleService:
-    return BundleService(bundle_repository(), catalog(), page_tokens(), hooks=hooks())
+    return BundleService(
+        bundle_repository(), catalog(), page_tokens(), hooks=hooks(), definitions=pinned_definitions()
+    )
 
 
 @lru_cache(maxsize=1)
 def task_service() -> TaskService:
-    return TaskService(bundle_repository(), catalog(), page_tokens(), hooks=hooks())
+    return TaskService(
+        bundle_repository(), catalog(), page_tokens(), hooks=hooks(), definitions=pinned_definitions()
+    )
 
 
 @lru_cache(maxsize=1)
@@ -108,7 +119,7 @@ def artifact_service() -> ArtifactService:
 def job_service() -> JobService:
     from workengine.handlers.assistant_wiring import build_job_service
 
-    return build_job_service(get_settings(), bundle_repository(), catalog())
+    return build_job_service(get_settings(), bundle_repository(), catalog(), definitions=pinned_definitions())
 
 
 @lru_cache(maxsize=1)
@@ -128,7 +139,15 @@ def schedule_service() -> ScheduleService:
 def reset() -> None:
     """Forget every cached client and service (tests switch backends between cases)."""
     get_settings.cache_clear()
-    for cached in (catalog, hooks, bundle_repository, bundle_service, task_service, template_service):
+    for cached in (
+        catalog,
+        hooks,
+        bundle_repository,
+        pinned_definitions,
+        bundle_service,
+        task_service,
+        template_service,
+    ):
         cached.cache_clear()
     export_service.cache_clear()
     artifact_service.cache_clear()

@@ -104,6 +104,12 @@ def patch_bundle(
     return BundleEnvelope(bundle=bundle)
 
 
+@router.get("/bundles/<bundle_id>/template", summary="The template definition the bundle runs on (pinned)")
+def get_bundle_template(bundle_id: str, identity: Caller) -> dict[str, Any]:
+    template = deps.bundle_service().bundle_template(identity, bundle_id)
+    return template.model_dump(mode="json")
+
+
 @router.get("/bundles/<bundle_id>/events", summary="Audit events of a bundle, oldest first")
 def list_events(
     bundle_id: str,
