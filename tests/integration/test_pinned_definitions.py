@@ -12,8 +12,8 @@ from tests.support.api import ApiClient, Caller
 from workengine.dal import table as t
 from workengine.dal.aws import client
 from workengine.handlers.api import dependencies as deps
-from workengine.local.assistant_backend import drain_jobs_once
 from workengine.settings import get_settings
+from workengine_tools.local.assistant_backend import drain_jobs_once
 
 CONTENT = Path(__file__).resolve().parents[1] / "fixtures" / "assistant_content"
 V1_PROMPT = 'Outline a report called "{{ bundle.title }}"'
