@@ -63,8 +63,9 @@ ARTIFACT_UPLOADED = FunctionSpec(
     "ArtifactUploaded",
     c.ARTIFACT_UPLOADED_HANDLER,
     "Artifact uploaded (S3 Object Created)",
-    256,
-    Duration.seconds(30),
+    # The check hashes the object (SHA-256) when S3 holds no full-object checksum: up to 1 GB streamed.
+    512,
+    Duration.seconds(120),
 )
 EXPORT_WORKER = FunctionSpec(
     "ExportWorker", c.EXPORT_WORKER_HANDLER, "Tenant export runner", 1024, Duration.minutes(15)
@@ -196,7 +197,12 @@ class FunctionsConstruct(Construct):
                 env_name("pagination_secret_arn"): data.pagination_secret.secret_arn,
             },
         )
-        self.sweep = make(SWEEP, {env_name("sweep_rate_minutes"): str(c.SWEEP_RATE_MINUTES)})
+        # The schedule and the S3 rule invoke these asynchronously: the rule's DLQ catches only delivery
+        # failures, so an invocation that fails after Lambda's own retries lands in the function's DLQ.
+        self.sweep_dlq = dead_letter_queue(self, "SweepDeadLetterQueue", target_of="the sweep function")
+        self.sweep = make(
+            SWEEP, {env_name("sweep_rate_minutes"): str(c.SWEEP_RATE_MINUTES)}, dead_letter=self.sweep_dlq
+        )
         assistant_env = {env_name("jobs_queue_url"): messaging.jobs_queue.queue_url}
         if bedrock_model_id:
             assistant_env |= {
@@ -204,7 +210,10 @@ class FunctionsConstruct(Construct):
                 env_name("bedrock_model_id"): bedrock_model_id,
             }
         self.jobs_worker = make(JOBS_WORKER, assistant_env)
-        self.artifact_uploaded = make(ARTIFACT_UPLOADED)
+        self.artifact_uploaded_dlq = dead_letter_queue(
+            self, "ArtifactUploadedDeadLetterQueue", target_of="the artifact-uploaded function"
+        )
+        self.artifact_uploaded = make(ARTIFACT_UPLOADED, dead_letter=self.artifact_uploaded_dlq)
         self.all: dict[str, WorkEngineFunction] = {
             "api": self.api,
             "sweep": self.sweep,
@@ -212,7 +221,11 @@ class FunctionsConstruct(Construct):
             "artifact_uploaded": self.artifact_uploaded,
             "export_worker": self.export_worker,
         }
-        self.dead_letter_queues: dict[str, sqs.IQueue] = {"export": self.export_dlq}
+        self.dead_letter_queues: dict[str, sqs.IQueue] = {
+            "export": self.export_dlq,
+            "sweep-function": self.sweep_dlq,
+            "artifact-uploaded-function": self.artifact_uploaded_dlq,
+        }
 
         # ---- grants ----------------------------------------------------------------------------------
         for fn in self.all.values():

@@ -400,12 +400,35 @@ def test_worker_reports_partial_batch_failures_from_a_queue_with_dlq(dev: Synthe
     assert mapping["Properties"]["FunctionName"] == {"Ref": function_id(dev, c.JOBS_WORKER_HANDLER)}
 
 
-def test_export_worker_is_async_with_dlq_and_retries(dev: Synthesized) -> None:
-    export_id = function_id(dev, c.EXPORT_WORKER_HANDLER)
-    assert "TargetArn" in dev.resources[export_id]["Properties"]["DeadLetterConfig"]
-    _, config = only(dev.of_type("AWS::Lambda::EventInvokeConfig"))
-    assert config["Properties"]["FunctionName"] == {"Ref": export_id}
+@pytest.mark.parametrize(
+    "handler", [c.EXPORT_WORKER_HANDLER, c.SWEEP_HANDLER, c.ARTIFACT_UPLOADED_HANDLER], ids=lambda h: h
+)
+def test_async_functions_send_failed_invocations_to_their_own_dlq(dev: Synthesized, handler: str) -> None:
+    # Given a function that is invoked asynchronously (API, schedule, S3 rule)
+    fn_id = function_id(dev, handler)
+    # Then an invocation that fails after Lambda's own retries goes to a queue of its own
+    dlq_id = dev.resources[fn_id]["Properties"]["DeadLetterConfig"]["TargetArn"]["Fn::GetAtt"][0]
+    assert dev.resources[dlq_id]["Type"] == "AWS::SQS::Queue"
+    assert "RedrivePolicy" not in dev.resources[dlq_id]["Properties"]
+    (config,) = [
+        v
+        for v in dev.of_type("AWS::Lambda::EventInvokeConfig").values()
+        if v["Properties"]["FunctionName"] == {"Ref": fn_id}
+    ]
     assert config["Properties"]["MaximumRetryAttempts"] == c.ASYNC_RETRY_ATTEMPTS
+    # which the function may write to, and whose depth raises an alarm
+    sends = [
+        s
+        for s in statements_of_role(dev, role_id_of(dev, handler))
+        if "sqs:SendMessage" in as_list(s["Action"])
+    ]
+    assert any(referenced_ids(s["Resource"]) == {dlq_id} for s in sends)
+    depth_alarms = [
+        a["Properties"]
+        for a in dev.of_type("AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    ]
+    assert any(referenced_ids(d["Value"]) == {dlq_id} for a in depth_alarms for d in a["Dimensions"])
 
 
 def test_queues_are_encrypted_and_tls_only(dev: Synthesized) -> None:
@@ -448,7 +471,13 @@ def test_each_function_gets_only_the_grants_it_needs(dev: Synthesized) -> None:
     assert [a for a in everyone if "events:PutEvents" in a] == [sweep]
     assert [a for a in everyone if "lambda:InvokeFunction" in a] == [api]
     assert [a for a in everyone if "secretsmanager:GetSecretValue" in a] == [api]
-    assert [a for a in everyone if "sqs:SendMessage" in a and "sqs:ReceiveMessage" not in a] == [api, export]
+    # SendMessage: the API to the jobs queue; export, sweep and artifact-uploaded to their own DLQs
+    assert [a for a in everyone if "sqs:SendMessage" in a and "sqs:ReceiveMessage" not in a] == [
+        api,
+        sweep,
+        uploaded,
+        export,
+    ]
     assert [a for a in everyone if "sqs:ReceiveMessage" in a] == [worker]
     assert [a for a in everyone if "s3:DeleteObject" in a] == [uploaded]
     assert not [a for a in (sweep, worker) if any(action.startswith("s3:") for action in a)]
@@ -489,7 +518,8 @@ def test_alarms_cover_errors_throttles_dlqs_and_api_5xx(dev: Synthesized) -> Non
     assert by_metric["Errors"] == function_ids
     assert by_metric["Throttles"] == function_ids
     dlq_ids = {k for k, v in dev.of_type("AWS::SQS::Queue").items() if "RedrivePolicy" not in v["Properties"]}
-    assert len(dlq_ids) == 4  # jobs, export, sweep target, upload-rule target
+    # jobs, export, sweep target, upload-rule target, sweep function, artifact-uploaded function
+    assert len(dlq_ids) == 6
     assert by_metric["ApproximateNumberOfMessagesVisible"] == dlq_ids
     assert "5xx" in by_metric
 
