@@ -25,7 +25,6 @@ def config_from_context(app: App) -> StackConfig:
 
     skip = str(context(c.CONTEXT_BUNDLE) or "") == c.BUNDLE_SKIP or os.environ.get(c.ENV_SKIP_BUNDLING) == "1"
     origins = str(context(c.CONTEXT_ALLOWED_ORIGINS) or "*")
-    layer_version = context(c.CONTEXT_POWERTOOLS_LAYER_VERSION)
     bedrock = str(context(c.CONTEXT_ASSISTANT_PROVIDER) or "local") == "bedrock"
     model_id = context(c.CONTEXT_BEDROCK_MODEL_ID) or Settings.model_fields["bedrock_model_id"].default
     return StackConfig(
@@ -33,7 +32,6 @@ def config_from_context(app: App) -> StackConfig:
         install_dependencies=not skip,
         allowed_origins=[origin.strip() for origin in origins.split(",") if origin.strip()],
         alarm_email=context(c.CONTEXT_ALARM_EMAIL) or None,
-        powertools_layer_version=int(layer_version) if layer_version else c.POWERTOOLS_LAYER_VERSION,
         bedrock_model_id=str(model_id) if bedrock else None,
     )
 

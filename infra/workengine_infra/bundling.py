@@ -1,8 +1,11 @@
-"""The one Lambda asset: ``functions/workengine`` + the compiled template catalog + runtime dependencies.
+"""The one Lambda asset: ``functions/workengine`` + the compiled template catalog + runtime dependencies
+(Powertools included: the functions run the Powertools version the tests ran with, no layer).
 
 Bundled locally (no Docker): CDK calls ``LocalPythonBundling.try_bundle`` before it would start a
 container, and we always succeed there. Dependencies are installed with pip for the Lambda platform
-(``manylinux2014_aarch64``, CPython 3.12, wheels only), pinned to the versions the project is tested with.
+(``manylinux2014_aarch64``, CPython 3.12, wheels only), pinned to the versions the project is tested
+with: the closure of the project's own dependencies in ``pyproject.toml`` minus what the runtime
+provides (boto3) and what only the tooling needs.
 With ``-c workengine:bundle=skip`` (or ``WORKENGINE_SKIP_BUNDLING=1``) the pip step is left out, which the
 infrastructure tests use: the asset then holds only the code and the catalog.
 """
@@ -10,7 +13,6 @@ infrastructure tests use: the asset then holds only the code and the catalog.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -21,38 +23,63 @@ from typing import Any
 import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from workengine_infra import constants as c
 
 PACKAGE_NAME = "workengine"
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".mypy_cache", ".pytest_cache")
+# Environment markers evaluated as on the Lambda runtime, not on the synth machine.
+_LAMBDA_MARKERS = {
+    "python_version": c.PYTHON_RUNTIME_VERSION,
+    "python_full_version": f"{c.PYTHON_RUNTIME_VERSION}.0",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "platform_machine": "aarch64",
+    "os_name": "posix",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+}
 
 
-def _unconditional_dependencies(distribution: str) -> list[str]:
-    names = []
-    for requirement in requires(distribution) or []:
-        if ";" in requirement:  # extras and platform-specific ones are not installed for Lambda
-            continue
-        match = _NAME.match(requirement)
-        if match:
-            names.append(match.group(0))
-    return names
+def _applies(requirement: Requirement, extras: frozenset[str]) -> bool:
+    if requirement.marker is None:
+        return True
+    return any(requirement.marker.evaluate({**_LAMBDA_MARKERS, "extra": extra}) for extra in extras | {""})
+
+
+def _requirements(distribution: str, extras: frozenset[str]) -> list[Requirement]:
+    parsed = [Requirement(text) for text in requires(distribution) or []]
+    return [requirement for requirement in parsed if _applies(requirement, extras)]
+
+
+def runtime_requirements() -> list[Requirement]:
+    """The project's own dependencies (``pyproject.toml``) the functions need: all unconditional ones but
+    what the Lambda runtime provides and what only the tooling uses."""
+    return [
+        requirement
+        for requirement in _requirements(c.PROJECT_DISTRIBUTION, frozenset())
+        if canonicalize_name(requirement.name) not in c.RUNTIME_PROVIDED | c.TOOLING_ONLY
+    ]
 
 
 def pinned_requirements() -> list[str]:
-    """``name==version`` for each bundled distribution and everything it needs, as installed where synth
-    runs (the versions the tests ran with). Pinning the transitive ones matters: an unpinned
-    ``python-dateutil`` resolves to a release the runtime's botocore refuses, and the asset shadows it."""
+    """``name==version`` for each bundled distribution and everything it needs (requested extras
+    included), as installed where synth runs: the versions the tests ran with. Pinning the transitive ones
+    matters: an unpinned ``python-dateutil`` resolves to a release the runtime's botocore refuses, and the
+    asset shadows it. What the runtime provides (boto3, botocore, s3transfer) is left to the runtime."""
     pinned: dict[str, str] = {}
-    pending = list(c.BUNDLED_DISTRIBUTIONS)
+    extras_seen: dict[str, frozenset[str]] = {}
+    pending = [(r.name, frozenset(r.extras)) for r in runtime_requirements()]
     while pending:
-        name = pending.pop()
-        key = name.lower().replace("_", "-")
-        if key in pinned:
+        name, extras = pending.pop()
+        key = canonicalize_name(name)
+        if key in c.RUNTIME_PROVIDED or (key in pinned and extras <= extras_seen[key]):
             continue
+        extras_seen[key] = extras_seen.get(key, frozenset()) | extras
         pinned[key] = version(name)
-        pending.extend(_unconditional_dependencies(name))
+        pending.extend((r.name, frozenset(r.extras)) for r in _requirements(name, extras_seen[key]))
     return [f"{name}=={pinned[name]}" for name in sorted(pinned)]
 
 

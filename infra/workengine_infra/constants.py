@@ -21,7 +21,6 @@ CONTEXT_STAGE = "stage"  # dev (default) | prod: prod retains data and turns on 
 CONTEXT_BUNDLE = "workengine:bundle"  # "skip": copy code + catalog only, no pip (tests, quick synth)
 CONTEXT_ALLOWED_ORIGINS = "workengine:allowed_origins"  # comma-separated browser origins (CORS)
 CONTEXT_ALARM_EMAIL = "workengine:alarm_email"  # optional e-mail subscribed to the alarm topic
-CONTEXT_POWERTOOLS_LAYER_VERSION = "workengine:powertools_layer_version"
 CONTEXT_ASSISTANT_PROVIDER = "workengine:assistant_provider"  # local (default) | bedrock
 CONTEXT_BEDROCK_MODEL_ID = "workengine:bedrock_model_id"  # default: Settings.bedrock_model_id
 ENV_SKIP_BUNDLING = "WORKENGINE_SKIP_BUNDLING"  # "1" does what -c workengine:bundle=skip does
@@ -32,15 +31,13 @@ BUNDLE_SKIP = "skip"
 
 # ---- Lambda -------------------------------------------------------------------------------------------
 PYTHON_RUNTIME_VERSION = "3.12"
-# Public Powertools v3 layer (Powertools + X-Ray SDK; boto3 comes with the runtime). Pin a version that
-# matches the aws-lambda-powertools the project tests with;
-# override with -c workengine:powertools_layer_version=N.
-POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python312-arm64"
-POWERTOOLS_LAYER_VERSION = 27
-# Runtime dependencies bundled into the asset (Powertools from the layer, boto3 from the runtime;
-# pyyaml and pyjwt are development-only: the catalog ships compiled and API Gateway verifies JWTs).
-BUNDLED_DISTRIBUTIONS = ("pydantic", "pydantic-settings", "croniter", "jsonschema")
+# The asset bundles every runtime dependency of the project (pyproject.toml), Powertools included, pinned
+# to the versions installed where synth runs (those the tests ran with). No layers: what the functions
+# import is exactly what the asset-import test installs. boto3 comes with the Lambda runtime.
+PROJECT_DISTRIBUTION = "workengine"
+RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})
+# Development-only: the catalog ships compiled (no YAML at runtime), API Gateway verifies JWTs.
+TOOLING_ONLY = frozenset({"pyyaml", "pyjwt"})
 LAMBDA_PLATFORM = "manylinux2014_aarch64"
 
 API_HANDLER = "workengine.handlers.api.app.lambda_handler"

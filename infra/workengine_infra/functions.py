@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Acknowledgment, Duration, Fn, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -82,7 +82,6 @@ class WorkEngineFunction(Construct):
         spec: FunctionSpec,
         *,
         code: lambda_.Code,
-        layers: list[lambda_.ILayerVersion],
         environment: dict[str, str],
         log_retention: logs.RetentionDays,
         removal: RemovalPolicy,
@@ -105,7 +104,6 @@ class WorkEngineFunction(Construct):
             architecture=lambda_.Architecture.ARM_64,
             handler=spec.handler,
             code=code,
-            layers=layers,
             role=self.role,
             memory_size=spec.memory_mb,
             timeout=spec.timeout,
@@ -122,7 +120,7 @@ class WorkEngineFunction(Construct):
         Validations.of(self.function).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-L1",
-                reason="Python 3.12: the runtime the project targets and the Powertools layer is pinned for.",
+                reason="Python 3.12: the runtime the project targets; bundled dependencies are built for it.",
             )
         )
         Validations.of(self.role).acknowledge(
@@ -147,7 +145,6 @@ class FunctionsConstruct(Construct):
         messaging: EventsConstruct,
         prod: bool,
         install_dependencies: bool,
-        powertools_layer_version: int,
         bedrock_model_id: str | None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -155,14 +152,6 @@ class FunctionsConstruct(Construct):
         removal = RemovalPolicy.RETAIN if prod else RemovalPolicy.DESTROY
         retention = logs.RetentionDays.THREE_MONTHS if prod else logs.RetentionDays.TWO_WEEKS
         code = function_code(install_dependencies=install_dependencies)
-        layer = lambda_.LayerVersion.from_layer_version_arn(
-            self,
-            "PowertoolsLayer",
-            Fn.sub(
-                "arn:${AWS::Partition}:lambda:${AWS::Region}:"
-                f"{c.POWERTOOLS_LAYER_ACCOUNT}:layer:{c.POWERTOOLS_LAYER_NAME}:{powertools_layer_version}"
-            ),
-        )
         common_env = {
             "POWERTOOLS_SERVICE_NAME": c.SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": c.METRICS_NAMESPACE,
@@ -179,7 +168,6 @@ class FunctionsConstruct(Construct):
                 self,
                 spec,
                 code=code,
-                layers=[layer],
                 environment={**common_env, **(extra_env or {})},
                 log_retention=retention,
                 removal=removal,

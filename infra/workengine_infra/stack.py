@@ -22,7 +22,6 @@ class StackConfig:
     install_dependencies: bool = True
     allowed_origins: list[str] = field(default_factory=lambda: ["*"])
     alarm_email: str | None = None
-    powertools_layer_version: int = c.POWERTOOLS_LAYER_VERSION
     bedrock_model_id: str | None = None  # set: the assistant worker calls this Bedrock model
 
     @property
@@ -49,7 +48,6 @@ class WorkEngineStack(Stack):
             messaging=self.messaging,
             prod=config.prod,
             install_dependencies=config.install_dependencies,
-            powertools_layer_version=config.powertools_layer_version,
             bedrock_model_id=config.bedrock_model_id,
         )
         self.api = ApiConstruct(
