@@ -83,12 +83,18 @@ def pinned_requirements() -> list[str]:
     return [f"{name}=={pinned[name]}" for name in sorted(pinned)]
 
 
-def pip_install_command(target: Path, requirements: list[str]) -> list[str]:
+def pip_install_command(target: Path, requirements: list[str], *, for_lambda: bool = True) -> list[str]:
+    """The pip call that installs the bundled dependencies into ``target``: wheels only, no resolver (the
+    pins are the whole closure). ``for_lambda=False`` installs the same pins for the machine running it
+    (the asset-import test)."""
+    lambda_platform = [
+        "--platform", c.LAMBDA_PLATFORM, "--implementation", "cp",
+        "--python-version", c.PYTHON_RUNTIME_VERSION,
+    ]  # fmt: skip
+    platform = lambda_platform if for_lambda else []
     return [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-        "--platform", c.LAMBDA_PLATFORM, "--implementation", "cp",
-        "--python-version", c.PYTHON_RUNTIME_VERSION, "--only-binary=:all:",
-        "--no-deps", "--target", str(target), *requirements,
+        *platform, "--only-binary=:all:", "--no-deps", "--target", str(target), *requirements,
     ]  # fmt: skip
 
 
