@@ -88,7 +88,7 @@ def seed_tenant(api: ApiClient) -> dict[str, Any]:
                 tenant_id=tenant,
                 bundle_id=bundle_id,
                 task_id=task_id,
-                kind="summarize",
+                kind="summarize_bundle",
                 input={"text": "hello", "ratio": 0.5},
                 created_by="mia",
                 created_at=NOW,

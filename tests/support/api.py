@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from tests.support.documented import undocumented_answer
 from workengine.domain.enums import Role
 from workengine.handlers.api.app import lambda_handler
 from workengine_tools.local.events import LocalLambdaContext, http_api_event
@@ -67,7 +68,10 @@ class ApiClient:
             parsed = json.loads(raw) if raw else None
         except json.JSONDecodeError:
             parsed = raw
-        return ApiResponse(int(response["statusCode"]), parsed, dict(response.get("headers") or {}))
+        answer = ApiResponse(int(response["statusCode"]), parsed, dict(response.get("headers") or {}))
+        problem = undocumented_answer(method, path, answer.status, answer.body)
+        assert problem is None, problem
+        return answer
 
     def get(self, path: str, **kwargs: Any) -> ApiResponse:
         return self.call("GET", path, **kwargs)

@@ -15,13 +15,13 @@ from typing import Any
 
 from workengine.catalog.schema_check import check_output_schema
 from workengine.domain.entities import AssistantJob, Bundle, Task
-from workengine.domain.enums import JobStatus
+from workengine.domain.enums import JobKind, JobStatus
 from workengine.domain.errors import ValidationFailedError
 from workengine.domain.rendering import render_strict
 from workengine.domain.template import AssistantStep
 
-TASK_STEP = "task_step"
-SUMMARIZE_BUNDLE = "summarize_bundle"
+TASK_STEP = JobKind.TASK_STEP
+SUMMARIZE_BUNDLE = JobKind.SUMMARIZE_BUNDLE
 AD_HOC_KINDS = frozenset({SUMMARIZE_BUNDLE})
 JOB_KINDS = frozenset({TASK_STEP}) | AD_HOC_KINDS
 MAX_PROMPT_CHARS = 20_000
@@ -46,7 +46,7 @@ def plan_for_step(step: AssistantStep) -> JobPlan:
     return JobPlan(step.prompt, dict(step.output_schema), step.fill_proof_comment)
 
 
-def plan_for_ad_hoc(kind: str, job_input: Mapping[str, Any]) -> JobPlan:
+def plan_for_ad_hoc(kind: JobKind, job_input: Mapping[str, Any]) -> JobPlan:
     """Raises ValidationFailedError when ``input`` lacks a prompt or carries an unusable schema."""
     if kind not in AD_HOC_KINDS:
         raise ValidationFailedError(

@@ -11,6 +11,7 @@ from workengine.domain.enums import (
     ArtifactStatus,
     BundleStatus,
     EntityType,
+    JobKind,
     JobStatus,
     ProofKind,
     ReminderKind,
@@ -185,7 +186,7 @@ class AssistantJob(Entity):
     bundle_id: str
     task_id: str | None = None
     template_task_ref: str | None = None
-    kind: str
+    kind: JobKind
     status: JobStatus = JobStatus.QUEUED
     input: dict[str, Any] = Field(default_factory=dict)
     prompt: str | None = None

@@ -82,6 +82,13 @@ class JobStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class JobKind(StrEnum):
+    """``task_step`` runs the assistant step of a task's definition; the others are ad-hoc jobs."""
+
+    TASK_STEP = "task_step"
+    SUMMARIZE_BUNDLE = "summarize_bundle"
+
+
 class EntityType(StrEnum):
     BUNDLE = "bundle"
     TASK = "task"

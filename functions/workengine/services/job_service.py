@@ -31,7 +31,7 @@ from workengine.domain.assistant import (
 )
 from workengine.domain.audit import audit_event
 from workengine.domain.entities import AssistantJob, AuditEvent, Bundle, Proof, Reminder, Task
-from workengine.domain.enums import BundleStatus, EntityType, JobStatus, ReminderKind, Role
+from workengine.domain.enums import BundleStatus, EntityType, JobKind, JobStatus, ReminderKind, Role
 from workengine.domain.errors import (
     InvalidTransitionError,
     ServiceUnavailableError,
@@ -107,7 +107,7 @@ class JobService:
         identity: Identity,
         *,
         bundle_id: str,
-        kind: str,
+        kind: JobKind,
         task_id: str | None = None,
         job_input: dict[str, Any] | None = None,
     ) -> AssistantJob:
@@ -344,7 +344,7 @@ class JobService:
         return failed
 
     # ---- helpers ----------------------------------------------------------------------------------
-    def _plan(self, kind: str, bundle: Bundle, task: Task | None, job_input: dict[str, Any]) -> JobPlan:
+    def _plan(self, kind: JobKind, bundle: Bundle, task: Task | None, job_input: dict[str, Any]) -> JobPlan:
         if kind != TASK_STEP:
             return plan_for_ad_hoc(kind, job_input)
         if task is None:

@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from workengine.domain.errors import WorkEngineError
+from workengine.handlers.api.api_document import DescribedResolver
 from workengine.handlers.api.routes import (
     artifacts,
     assistant_jobs,
     bundles,
     exports,
+    health,
     reminders,
     schedules,
     tasks,
@@ -24,12 +26,23 @@ from workengine.handlers.api.routes import (
 from workengine.observability import logger, metrics, tracer
 
 MAX_BODY_BYTES = 256 * 1024
-PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
+API_TITLE = "work engine API"
+API_VERSION = "1.0.0"
 
-app = APIGatewayHttpResolver(enable_validation=True)
-app.enable_swagger(path="/docs", title="work engine API", version="1.0.0")
+app = DescribedResolver(enable_validation=True)
+app.configure_openapi(
+    title=API_TITLE,
+    version=API_VERSION,
+    description=(
+        "Runs repeatable business workflows as tracked work: bundles of tasks with owners, due dates, "
+        "proof, reminders and an audit trail. Authenticate with a bearer JWT (locally: "
+        '`workengine token`). Every error answers {"error": {"code", "message", "details"}}. '
+        "Reference: docs/api.md."
+    ),
+)
+app.enable_swagger(path="/docs", title=API_TITLE, version=API_VERSION)
 
-for _module in (templates, bundles, tasks, exports, artifacts, assistant_jobs, reminders, schedules):
+for _module in (health, templates, bundles, tasks, exports, artifacts, assistant_jobs, reminders, schedules):
     app.include_router(_module.router)
 
 
@@ -80,17 +93,12 @@ def handle_unexpected(exc: Exception) -> Response[Any]:
     return error_response(500, "INTERNAL_ERROR", "the server failed to handle the request")
 
 
-@app.get("/health", include_in_schema=False)
-def health() -> dict[str, str]:
-    return {"status": "ok"}
-
-
 @app.get("/openapi.json", include_in_schema=False)
 def openapi_document() -> Response[str]:
     return Response(
         status_code=200,
         content_type=content_types.APPLICATION_JSON,
-        body=app.get_openapi_json_schema(title="work engine API", version="1.0.0"),
+        body=app.get_openapi_json_schema(),
     )
 
 

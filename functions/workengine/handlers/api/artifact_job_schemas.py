@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from workengine.domain.entities import Artifact, AssistantJob
+from workengine.domain.enums import JobKind
 from workengine.handlers.api.schemas import ApiInput
 
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -35,7 +36,7 @@ class ArtifactEnvelope(BaseModel):
 class CreateJobBody(ApiInput):
     bundle_id: str = Field(pattern=ID_PATTERN)
     task_id: str | None = Field(default=None, pattern=ID_PATTERN)
-    kind: str = Field(min_length=1, max_length=64)
+    kind: JobKind = Field(description="task_step (needs task_id) or an ad-hoc kind such as summarize_bundle.")
     input: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, create_model, field_validator
 
 from workengine.domain.entities import AuditEvent, Bundle, Comment, Task
 from workengine.domain.enums import BundleStatus, TaskStatus
+from workengine.domain.template import Phase, WorkflowTemplate
 
+TriggerType = Literal["manual", "schedule", "event"]
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
 MAX_TAGS = 50
 # Page tokens are urlsafe base64 + "." + hex signature; anything else is refused as a 422 up front.
@@ -132,15 +134,41 @@ class CommentList(BaseModel):
     items: list[Comment]
 
 
+class Health(BaseModel):
+    status: Literal["ok"] = Field(description="Always ``ok`` while the API answers.")
+
+
+class TemplateSummary(BaseModel):
+    """A template as listed: enough to pick one and start a bundle."""
+
+    template_id: str
+    version: int = Field(description="The version the template file declares.")
+    pinned_version: str = Field(
+        description="What a bundle created now records as template_version: version + content hash."
+    )
+    title: str
+    description: str | None
+    phases: list[Phase]
+    triggers: list[TriggerType] = Field(description="Kinds of triggers that start bundles of the template.")
+    task_count: int = Field(description="How many task definitions the template has.")
+    tags: list[str]
+
+
+_TEMPLATE_FIELDS: dict[str, Any] = {
+    name: (info.annotation, info) for name, info in WorkflowTemplate.model_fields.items()
+}
+# The full definition plus pinned_version; built from WorkflowTemplate's fields so it follows the template
+# schema (a subclass would shadow WorkflowTemplate.pinned_version, a property).
+TemplateDetail = create_model(
+    "TemplateDetail",
+    __doc__="A template's full definition as the catalog holds it now, plus its pinned version.",
+    pinned_version=(
+        str,
+        Field(description="What a bundle created now records as template_version: version + content hash."),
+    ),
+    **_TEMPLATE_FIELDS,
+)
+
+
 class TemplateList(BaseModel):
-    items: list[dict[str, Any]]
-
-
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    details: dict[str, Any] = Field(default_factory=dict)
-
-
-class ErrorBody(BaseModel):
-    error: ErrorDetail
+    items: list[TemplateSummary]

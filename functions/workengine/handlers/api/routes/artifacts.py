@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -26,13 +25,12 @@ Caller = Annotated[Identity, Depends(deps.current_identity)]
     "/bundles/<bundle_id>/artifacts",
     status_code=201,
     summary="Create artifact metadata and a presigned upload URL",
-    responses={
-        201: {"description": "Created", "content": {"application/json": {"model": ArtifactUploadEnvelope}}}
-    },
 )
 def create_artifact(
     bundle_id: str, body: Annotated[CreateArtifactBody, Body()], identity: Caller
-) -> Response[dict[str, Any]]:
+) -> ArtifactUploadEnvelope:
+    """Records the artifact (status ``pending``) and returns a presigned PUT URL; S3's upload event then
+    checks size and type and marks it ``uploaded`` or ``rejected``. Member or admin."""
     created = deps.artifact_service().create_upload(
         identity,
         bundle_id,
@@ -44,10 +42,11 @@ def create_artifact(
     envelope = ArtifactUploadEnvelope(
         artifact=created.artifact, upload_url=created.upload_url, upload_headers=created.upload_headers
     )
-    return Response(status_code=201, content_type="application/json", body=envelope.model_dump(mode="json"))
+    return envelope
 
 
 @router.get("/artifacts/<artifact_id>", summary="Artifact metadata and a short-lived download URL")
 def get_artifact(artifact_id: str, identity: Caller) -> ArtifactEnvelope:
+    """Artifact metadata and, once uploaded, a short-lived presigned download URL. Any role."""
     found = deps.artifact_service().get_artifact(identity, artifact_id)
     return ArtifactEnvelope(artifact=found.artifact, download_url=found.download_url)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -22,22 +21,25 @@ Caller = Annotated[Identity, Depends(deps.current_identity)]
     "/assistant-jobs",
     status_code=202,
     summary="Queue an assistant job (task_step, or an ad-hoc kind such as summarize_bundle)",
-    responses={202: {"description": "Accepted", "content": {"application/json": {"model": JobEnvelope}}}},
 )
-def create_job(body: Annotated[CreateJobBody, Body()], identity: Caller) -> Response[dict[str, Any]]:
+def create_job(body: Annotated[CreateJobBody, Body()], identity: Caller) -> JobEnvelope:
+    """Queues a job. ``task_step`` runs the assistant step of the task's definition (``task_id``
+    required); ``summarize_bundle`` runs ``input.prompt`` (optional ``input.output_schema``). Member or
+    admin."""
     job = deps.job_service().create_job(
         identity, bundle_id=body.bundle_id, kind=body.kind, task_id=body.task_id, job_input=body.input
     )
-    return Response(
-        status_code=202, content_type="application/json", body=JobEnvelope(job=job).model_dump(mode="json")
-    )
+    return JobEnvelope(job=job)
 
 
 @router.get("/assistant-jobs/<job_id>", summary="One assistant job")
 def get_job(job_id: str, identity: Caller) -> JobEnvelope:
+    """One job: status, attempts, the rendered prompt, and the output once it succeeded. Any role."""
     return JobEnvelope(job=deps.job_service().get_job(identity, job_id))
 
 
 @router.post("/assistant-jobs/<job_id>/cancel", summary="Cancel a queued assistant job")
 def cancel_job(job_id: str, identity: Caller) -> JobEnvelope:
+    """Cancels a job that is still queued; a running or finished job answers 422
+    ``INVALID_TRANSITION``. Member or admin."""
     return JobEnvelope(job=deps.job_service().cancel_job(identity, job_id))

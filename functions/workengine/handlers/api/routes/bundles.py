@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
@@ -57,7 +56,13 @@ def create_bundle(
     body: Annotated[CreateBundleBody, Body()],
     identity: Caller,
     idempotency_key: Annotated[str | None, Header(alias="idempotency-key", max_length=255)] = None,
-) -> Response[dict[str, Any]]:
+) -> BundleWithTasks:
+    """Instantiates every task of the template, resolves assignees from ``assignees`` (role -> user),
+    computes due dates from ``anchor_date`` and pins ``template_version``. Member or admin.
+
+    With an ``Idempotency-Key`` header, a repeat with the same key and body returns the first result and
+    creates nothing; the same key with another body answers 409 ``IDEMPOTENCY_CONFLICT``.
+    """
     payload = body.model_dump(mode="json")
     request = {
         "identity": {"tenant_id": identity.tenant_id, "user_id": identity.user_id, "role": identity.role},
@@ -72,7 +77,7 @@ def create_bundle(
         result = create_idempotently(_create, keyed, router.lambda_context)
     else:
         result = _create(request)
-    return Response(status_code=201, content_type="application/json", body=result)
+    return BundleWithTasks.model_validate(result)
 
 
 @router.get("/bundles", summary="List bundles, newest first")
@@ -83,6 +88,8 @@ def list_bundles(
     limit: Limit = 25,
     next_token: Annotated[str | None, Query(max_length=2048, pattern=NEXT_TOKEN_PATTERN)] = None,
 ) -> BundlePage:
+    """Bundles of the caller's tenant, newest first, filtered by status and template; paged with
+    ``limit`` and ``next_token``. Any role."""
     items, token = deps.bundle_service().list_bundles(
         identity, status=status, template_id=template_id, limit=limit, next_token=next_token
     )
@@ -91,6 +98,7 @@ def list_bundles(
 
 @router.get("/bundles/<bundle_id>", summary="A bundle with all its tasks")
 def get_bundle(bundle_id: str, identity: Caller) -> BundleWithTasks:
+    """A bundle and all its tasks (in template order). Any role; another tenant's ID answers 404."""
     bundle, tasks = deps.bundle_service().get_bundle(identity, bundle_id)
     return BundleWithTasks(bundle=bundle, tasks=tasks)
 
@@ -99,6 +107,9 @@ def get_bundle(bundle_id: str, identity: Caller) -> BundleWithTasks:
 def patch_bundle(
     bundle_id: str, body: Annotated[PatchBundleBody, Body()], identity: Caller
 ) -> BundleEnvelope:
+    """Changes the fields sent. ``expected_version`` that does not match answers 409
+    ``VERSION_CONFLICT``. Members edit title, stage, references and tags; cancelling, archiving or
+    reopening (``status``) needs admin."""
     change = BundleChange(fields_set=frozenset(body.model_fields_set), **body.model_dump(exclude_unset=True))
     bundle = deps.bundle_service().update_bundle(identity, bundle_id, change)
     return BundleEnvelope(bundle=bundle)
@@ -117,5 +128,7 @@ def list_events(
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
     next_token: Annotated[str | None, Query(max_length=2048, pattern=NEXT_TOKEN_PATTERN)] = None,
 ) -> EventPage:
+    """The bundle's audit trail (one event per change of the bundle or its tasks), oldest first. Any
+    role."""
     items, token = deps.bundle_service().list_events(identity, bundle_id, limit=limit, next_token=next_token)
     return EventPage(items=items, next_token=token)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -51,18 +50,15 @@ class ExportEnvelope(BaseModel):
 
 
 @router.post("/exports", status_code=202, summary="Start a portable export of the tenant (admin)")
-def start_export(
-    identity: Caller, body: Annotated[StartExportBody | None, Body()] = None
-) -> Response[dict[str, Any]]:
+def start_export(identity: Caller, body: Annotated[StartExportBody | None, Body()] = None) -> ExportEnvelope:
+    """Queues an export of the caller's tenant (manifest + JSON Lines per entity, see the export format);
+    follow it with ``GET /exports/{export_id}``. Admin only."""
     run = deps.export_service().start_export(identity, with_binaries=bool(body and body.with_binaries))
-    return Response(
-        status_code=202,
-        content_type="application/json",
-        body=ExportEnvelope(export=ExportView.of(run)).model_dump(mode="json"),
-    )
+    return ExportEnvelope(export=ExportView.of(run))
 
 
 @router.get("/exports/<export_id>", summary="Status and counts of an export; the manifest URL once done")
 def get_export(export_id: str, identity: Caller) -> ExportEnvelope:
+    """Status and counts of an export; once ``succeeded``, a short-lived ``manifest_url``. Admin only."""
     run, url = deps.export_service().get_export(identity, export_id)
     return ExportEnvelope(export=ExportView.of(run, url))

@@ -31,6 +31,8 @@ def list_reminders(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     next_token: Annotated[str | None, Query(max_length=2048, pattern=NEXT_TOKEN_PATTERN)] = None,
 ) -> ReminderPage:
+    """Reminders of the tenant (newest first) or of one bundle, by kind and by recipient (``me`` or a
+    user ID); paged with ``limit`` and ``next_token``. Any role."""
     items, token = deps.reminder_service().list_reminders(
         identity, bundle_id=bundle_id, kind=kind, limit=limit, next_token=next_token, recipient=recipient
     )
@@ -41,4 +43,5 @@ def list_reminders(
 def patch_reminder(
     reminder_id: str, body: Annotated[PatchReminderBody, Body()], identity: Caller
 ) -> ReminderEnvelope:
+    """Sets a reminder's status to ``acknowledged``. Its recipient or an admin."""
     return ReminderEnvelope(reminder=deps.reminder_service().set_status(identity, reminder_id, body.status))

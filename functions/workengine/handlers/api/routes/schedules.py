@@ -25,6 +25,7 @@ Caller = Annotated[Identity, Depends(deps.current_identity)]
 
 @router.get("/schedules", summary="The tenant's schedules of recurring templates")
 def list_schedules(identity: Caller) -> ScheduleList:
+    """Every schedule of the tenant with its next and last occurrence. Any role."""
     schedules = deps.schedule_service().list_schedules(identity)
     return ScheduleList(items=[ScheduleView.model_validate(s.model_dump()) for s in schedules])
 
@@ -33,6 +34,8 @@ def list_schedules(identity: Caller) -> ScheduleList:
 def put_schedule(
     template_id: str, body: Annotated[PutScheduleBody, Body()], identity: Caller
 ) -> ScheduleEnvelope:
+    """Enables or disables the schedule trigger of a template for the tenant, with the assignees,
+    references and tags each occurrence's bundle gets. Admin only."""
     schedule = deps.schedule_service().put_schedule(
         identity,
         template_id,

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
@@ -39,6 +38,8 @@ def list_tasks(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     next_token: Annotated[str | None, Query(max_length=2048, pattern=NEXT_TOKEN_PATTERN)] = None,
 ) -> TaskPage:
+    """Tasks assigned to ``assignee`` (``me`` = the caller, or a user ID), by status and due date (before
+    the given day); paged with ``limit`` and ``next_token``. Any role."""
     items, token = deps.task_service().list_tasks(
         identity, assignee=assignee, status=status, due_before=due_before, limit=limit, next_token=next_token
     )
@@ -47,11 +48,15 @@ def list_tasks(
 
 @router.get("/tasks/<task_id>", summary="One task")
 def get_task(task_id: str, identity: Caller) -> TaskEnvelope:
+    """One task, with its proof, dependencies and comment count. Any role."""
     return TaskEnvelope(task=deps.task_service().get_task(identity, task_id))
 
 
 @router.patch("/tasks/<task_id>", summary="Change status, assignee, dates, waiting state or proof")
 def patch_task(task_id: str, body: Annotated[PatchTaskBody, Body()], identity: Caller) -> TaskEnvelope:
+    """Changes the fields sent. ``done`` needs every required proof (422 ``MISSING_PROOF``) and finished
+    dependencies (422 ``INVALID_TRANSITION``); ``waiting`` needs ``waiting_for`` and ``follow_up_at``;
+    a stale ``expected_version`` answers 409 ``VERSION_CONFLICT``. Member or admin."""
     sent = frozenset(body.model_fields_set - {"expected_version"})
     proof = ProofChange(fields=body.proof.model_dump(exclude_unset=True)) if body.proof is not None else None
     change = TaskChange(
@@ -71,17 +76,12 @@ def patch_task(task_id: str, body: Annotated[PatchTaskBody, Body()], identity: C
 
 
 @router.post("/tasks/<task_id>/comments", status_code=201, summary="Comment on a task")
-def add_comment(
-    task_id: str, body: Annotated[CommentBody, Body()], identity: Caller
-) -> Response[dict[str, Any]]:
-    comment = deps.task_service().add_comment(identity, task_id, body.text)
-    return Response(
-        status_code=201,
-        content_type="application/json",
-        body=CommentEnvelope(comment=comment).model_dump(mode="json"),
-    )
+def add_comment(task_id: str, body: Annotated[CommentBody, Body()], identity: Caller) -> CommentEnvelope:
+    """Adds a comment to the task (and one audit event). Member or admin."""
+    return CommentEnvelope(comment=deps.task_service().add_comment(identity, task_id, body.text))
 
 
 @router.get("/tasks/<task_id>/comments", summary="Comments of a task, oldest first")
 def list_comments(task_id: str, identity: Caller) -> CommentList:
+    """Every comment of the task, oldest first. Any role."""
     return CommentList(items=deps.task_service().list_comments(identity, task_id))

@@ -1,0 +1,38 @@
+"""What each route can answer beyond what its shape implies (see ``api_document.shape_errors``).
+
+One line per route, keyed ``"METHOD /openapi/path"``. A new route must be added here: the OpenAPI
+document refuses to build without it, and the test client (``tests/support/api.py``) fails any test
+whose response carries an error code the document does not list for that route.
+"""
+
+from __future__ import annotations
+
+# Errors answered before any route runs: the Lambda entry point refuses oversized bodies.
+TRANSPORT_ERRORS: dict[str, int] = {"PAYLOAD_TOO_LARGE": 413}
+
+ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
+    "GET /health": (),
+    "GET /templates": (),
+    "GET /templates/{template_id}": ("TEMPLATE_NOT_FOUND",),
+    "POST /bundles": ("TEMPLATE_NOT_FOUND", "IDEMPOTENCY_CONFLICT"),
+    "GET /bundles": (),
+    "GET /bundles/{bundle_id}": (),
+    "PATCH /bundles/{bundle_id}": ("VERSION_CONFLICT", "INVALID_TRANSITION"),
+    "GET /bundles/{bundle_id}/events": (),
+    "GET /tasks": (),
+    "GET /tasks/{task_id}": (),
+    "PATCH /tasks/{task_id}": ("VERSION_CONFLICT", "MISSING_PROOF", "INVALID_TRANSITION"),
+    "POST /tasks/{task_id}/comments": ("VERSION_CONFLICT", "INVALID_TRANSITION"),
+    "GET /tasks/{task_id}/comments": (),
+    "POST /bundles/{bundle_id}/artifacts": ("INVALID_TRANSITION",),
+    "GET /artifacts/{artifact_id}": (),
+    "POST /assistant-jobs": ("NOT_FOUND", "INVALID_TRANSITION"),
+    "GET /assistant-jobs/{job_id}": (),
+    "POST /assistant-jobs/{job_id}/cancel": ("INVALID_TRANSITION", "VERSION_CONFLICT"),
+    "GET /reminders": ("FORBIDDEN",),
+    "PATCH /reminders/{reminder_id}": ("VERSION_CONFLICT",),
+    "GET /schedules": (),
+    "PUT /schedules/{template_id}": ("TEMPLATE_NOT_FOUND", "VERSION_CONFLICT"),
+    "POST /exports": (),
+    "GET /exports/{export_id}": ("FORBIDDEN",),
+}
