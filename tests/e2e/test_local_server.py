@@ -223,8 +223,12 @@ def test_another_tenant_sees_nothing(server: str) -> None:
 def test_seed_command_writes_the_demo_tenant_to_the_servers_backend(local_stack: LocalStack) -> None:
     result = subprocess.run(
         [
-            sys.executable, "-m", "workengine_tools.cli.main", "seed",
-            "--endpoint-url", local_stack.moto_endpoint,
+            sys.executable,
+            "-m",
+            "workengine_tools.cli.main",
+            "seed",
+            "--endpoint-url",
+            local_stack.moto_endpoint,
         ],
         cwd=REPO,
         env={
