@@ -18,6 +18,7 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
     "GET /bundles": (),
     "GET /bundles/{bundle_id}": (),
     "PATCH /bundles/{bundle_id}": ("VERSION_CONFLICT", "INVALID_TRANSITION"),
+    "GET /bundles/{bundle_id}/template": (),
     "GET /bundles/{bundle_id}/events": (),
     "GET /tasks": (),
     "GET /tasks/{task_id}": (),

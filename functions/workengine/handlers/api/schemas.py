@@ -170,5 +170,12 @@ TemplateDetail = create_model(
 )
 
 
+def template_detail(template: WorkflowTemplate) -> Any:
+    """A template as the API shows it: its definition plus ``pinned_version`` (a ``TemplateDetail``)."""
+    return TemplateDetail.model_validate(
+        {**template.model_dump(mode="json"), "pinned_version": template.pinned_version}
+    )
+
+
 class TemplateList(BaseModel):
     items: list[TemplateSummary]

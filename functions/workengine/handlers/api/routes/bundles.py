@@ -20,6 +20,8 @@ from workengine.handlers.api.schemas import (
     CreateBundleBody,
     EventPage,
     PatchBundleBody,
+    TemplateDetail,
+    template_detail,
 )
 from workengine.observability import logger, metrics
 from workengine.services.bundle_service import BundleChange
@@ -116,9 +118,10 @@ def patch_bundle(
 
 
 @router.get("/bundles/<bundle_id>/template", summary="The template definition the bundle runs on (pinned)")
-def get_bundle_template(bundle_id: str, identity: Caller) -> dict[str, Any]:
-    template = deps.bundle_service().bundle_template(identity, bundle_id)
-    return template.model_dump(mode="json")
+def get_bundle_template(bundle_id: str, identity: Caller) -> TemplateDetail:  # type: ignore[valid-type]
+    """The full definition the bundle runs on, pinned when it was created, even after the template
+    changed in the catalog; its ``pinned_version`` is the bundle's ``template_version``. Any role."""
+    return template_detail(deps.bundle_service().bundle_template(identity, bundle_id))
 
 
 @router.get("/bundles/<bundle_id>/events", summary="Audit events of a bundle, oldest first")
