@@ -55,7 +55,8 @@ def figure_of(synthetic: list[BenchResult], moto: list[BenchResult], title: str)
             )
     if synthetic:
         ratio = synthetic[-1].peak_bytes / max(synthetic[0].peak_bytes, 1)
-        verdict = "PASS" if ratio <= PEAK_RATIO_GOAL else "FAIL"
+        figure.goal_met = ratio <= PEAK_RATIO_GOAL
+        verdict = "PASS" if figure.goal_met else "FAIL"
         figure.notes.append(
             f"{verdict}: peak {synthetic[-1].peak_bytes / 1e6:.2f} MB at {synthetic[-1].tasks} tasks is "
             f"{ratio:.2f} x the {synthetic[0].peak_bytes / 1e6:.2f} MB at {synthetic[0].tasks} "

@@ -30,16 +30,25 @@ class Figure:
     notes: list[str] = field(default_factory=list)
     available: bool = True
     goal: str | None = None
+    goal_met: bool | None = None  # None: no goal, or not measured
 
     def as_json(self) -> dict[str, Any]:
         return {
             "title": self.title,
             "available": self.available,
             "goal": self.goal,
+            "goal_met": self.goal_met,
             "columns": self.columns,
             "rows": self.rows,
             "notes": self.notes,
         }
+
+
+def verdict(figure: Figure) -> str | None:
+    """``PASS`` or ``MISS`` for a figure with a goal it was measured against, else None."""
+    if figure.goal is None or figure.goal_met is None:
+        return None
+    return "PASS" if figure.goal_met else "MISS"
 
 
 def not_available(key: str, title: str, reason: str) -> Figure:

@@ -7,7 +7,7 @@ import platform
 import sys
 from typing import Any
 
-from workengine_tools.bench.figure import Figure
+from workengine_tools.bench.figure import Figure, verdict
 
 
 def machine() -> dict[str, Any]:
@@ -28,7 +28,8 @@ def _cell(value: Any) -> str:
 def render(figure: Figure, markdown: bool = False) -> str:
     lines = [f"## {figure.title}" if markdown else f"== {figure.title}"]
     if figure.goal:
-        lines.append(f"goal: {figure.goal}")
+        mark = verdict(figure)
+        lines.append(f"goal: {figure.goal}" + (f"  [{mark}]" if mark else ""))
     if figure.available and figure.columns:
         cells = [[_cell(row.get(column, "")) for column in figure.columns] for row in figure.rows]
         if markdown:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from workengine_tools.bench import report
-from workengine_tools.bench.figure import BenchConfig, Figure
+from workengine_tools.bench.figure import BenchConfig, Figure, verdict
 
 FIGURE_KEYS = ("requests", "latency", "imports", "sweep", "export")
 DEFAULT_ITERATIONS = 30
@@ -30,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--iterations", type=int, default=DEFAULT_ITERATIONS, help="handler calls per operation"
     )
     parser.add_argument("--import-runs", type=int, default=7, help="fresh interpreters per module (>= 5)")
+    parser.add_argument(
+        "--check", action="store_true", help="exit with status 1 when any measured goal is missed"
+    )
     parser.add_argument(
         "--only", choices=FIGURE_KEYS, action="append", default=None, help="run only these figures"
     )
@@ -116,7 +119,11 @@ def run(args: argparse.Namespace) -> int:
     for figure in figures:
         print()
         print(report.render(figure))
-    print(f"\n({elapsed:.1f} s)")
+    marks = {figure.title: verdict(figure) for figure in figures if verdict(figure)}
+    missed = [title for title, mark in marks.items() if mark == "MISS"]
+    print(f"\n({elapsed:.1f} s)  goals: {len(marks) - len(missed)} PASS, {len(missed)} MISS")
+    for title in missed:
+        print(f"  MISS: {title}")
     if args.markdown_path:
         args.markdown_path.parent.mkdir(parents=True, exist_ok=True)
         args.markdown_path.write_text(as_markdown(figures, command_line(args), elapsed))
@@ -125,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
         args.json_path.parent.mkdir(parents=True, exist_ok=True)
         args.json_path.write_text(json.dumps(as_json(figures, config, elapsed), indent=2) + "\n")
         print(f"wrote {args.json_path}")
-    return 0
+    return 1 if args.check and missed else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

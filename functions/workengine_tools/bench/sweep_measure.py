@@ -85,6 +85,7 @@ def figure_of(samples: list[SweepSample], title: str) -> Figure:
             }
         )
     failing = [s for s in samples if s.items_read > READS_PER_DUE_GOAL * s.due]
+    figure.goal_met = bool(samples) and not failing
     verdict = "FAIL" if failing else "PASS"
     reads = ", ".join(str(s.items_read) for s in samples)
     figure.notes.append(

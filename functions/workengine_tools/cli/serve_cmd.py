@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import threading
+import warnings
 
 from workengine.settings import DEFAULT_DEV_SECRET
 from workengine_tools.cli.aws_config import quiet_local_powertools, use_endpoint
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("serve", help="run the local API on an embedded moto backend")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--moto-port", type=int, default=None, help="default: --port + 1")
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the local API on an embedded moto backend",
+        description="Run the local API on an embedded moto backend (data lives in memory only).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="API port (default: 8080)")
+    parser.add_argument("--moto-port", type=int, default=None, help="moto backend port (default: --port + 1)")
     parser.add_argument("--seed-demo", action="store_true", help="create a demo tenant with bundles")
+    parser.add_argument(
+        "--metrics", action="store_true", help="print CloudWatch EMF metric blobs to stdout (default: off)"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no request log lines on stderr")
     parser.set_defaults(func=run)
 
 
@@ -31,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
     endpoint = f"http://{args.host}:{moto_port}"
     use_endpoint(endpoint)
     quiet_local_powertools()
+    if not args.metrics:
+        os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
 
     from workengine.handlers.api import dependencies as deps
     from workengine.handlers.api.app import lambda_handler
@@ -38,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from workengine_tools.local.backend import provision
     from workengine_tools.local.background import start_background
     from workengine_tools.local.demo import DEMO_ADMIN, DEMO_MEMBER, DEMO_TENANT, seed_demo
-    from workengine_tools.local.http_server import LocalApi, make_server
+    from workengine_tools.local.http_server import LocalApi, log_request, make_server
     from workengine_tools.local.tokens import issue_token
 
     deps.reset()
@@ -55,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
     stop = threading.Event()
     start_background(settings, stop)
-    server = make_server(LocalApi(lambda_handler, settings.dev_jwt_secret), args.host, args.port)
+    request_log = None if args.quiet else log_request
+    server = make_server(LocalApi(lambda_handler, settings.dev_jwt_secret), args.host, args.port, request_log)
     base = f"http://{args.host}:{server.server_port}"
     member = issue_token(settings.dev_jwt_secret, tenant_id=DEMO_TENANT, user_id=DEMO_MEMBER, role="member")
     admin = issue_token(settings.dev_jwt_secret, tenant_id=DEMO_TENANT, user_id=DEMO_ADMIN, role="admin")
@@ -63,7 +77,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"member token ({DEMO_MEMBER}): {member}")
     print(f"admin token ({DEMO_ADMIN}): {admin}")
     print(f'try: curl -H "Authorization: Bearer {member}" {base}/tasks?assignee=me')
-    print(f"docs: {base}/docs   openapi: {base}/openapi.json", flush=True)
+    print(f"docs: {base}/docs   openapi: {base}/openapi.json")
+    print("data lives in memory only: stopping the server discards it")
+    print("templates under content/ reload when they change; stop the server with Ctrl+C", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

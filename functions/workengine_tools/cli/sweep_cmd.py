@@ -1,21 +1,25 @@
-"""``workengine sweep [--now ISO8601] [--endpoint-url URL]``: one reminder sweep, the scheduled handler's
-logic, against the configured backend."""
+"""``workengine sweep [--now ISO8601] [--endpoint-url URL] [--json]``: one reminder sweep, the scheduled
+handler's logic, against the configured backend."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from workengine_tools.cli.output import add_endpoint_flag, add_json_flag, emit, working
+
 
 def register(subparsers: Any) -> None:
     sweep = subparsers.add_parser(
-        "sweep", help="run the reminder sweep once (reminders, recurring schedules, event publishing)"
+        "sweep",
+        help="run the reminder sweep once (reminders, recurring schedules, event publishing)",
+        description="Run the reminder sweep once, as the EventBridge schedule does, against the backend.",
     )
-    sweep.add_argument("--now", help="sweep as of this ISO 8601 time (default: the current time)")
-    sweep.add_argument("--endpoint-url", help="AWS endpoint (e.g. the local server's moto backend)")
+    sweep.add_argument("--now", metavar="ISO8601", help="sweep as of this time (default: the current time)")
+    add_endpoint_flag(sweep)
+    add_json_flag(sweep)
     sweep.set_defaults(func=run)
 
 
@@ -38,6 +42,11 @@ def run(args: argparse.Namespace) -> int:
     quiet_local_powertools()
     from workengine.handlers.sweep import run_sweep
 
-    report = run_sweep(now)
-    print(json.dumps({"now": now.isoformat().replace("+00:00", "Z"), **report.as_dict()}))
+    with working("sweeping"):
+        report = run_sweep(now)
+    summary = {"now": now.isoformat().replace("+00:00", "Z"), **report.as_dict()}
+    lines = [f"sweep as of {summary['now']}"] + [
+        f"  {key}: {value}" for key, value in summary.items() if key != "now"
+    ]
+    emit(args.json, summary, lines)
     return 0

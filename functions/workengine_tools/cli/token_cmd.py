@@ -11,9 +11,11 @@ from workengine_tools.local.tokens import issue_token
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("token", help="print a signed dev JWT for the local API")
-    parser.add_argument("--tenant", required=True)
-    parser.add_argument("--user", required=True)
-    parser.add_argument("--role", required=True, choices=[role.value for role in Role])
+    parser.add_argument("--tenant", required=True, help="tenant ID (claim custom:tenant_id)")
+    parser.add_argument("--user", required=True, help="user ID (claim sub)")
+    parser.add_argument(
+        "--role", required=True, choices=[role.value for role in Role], help="role (claim custom:role)"
+    )
     parser.add_argument("--ttl", type=int, default=12 * 3600, help="seconds until the token expires")
     parser.set_defaults(func=run)
 

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -60,11 +62,22 @@ class LocalApi:
         return int(response.get("statusCode", 200)), out_headers, data
 
 
-def make_server(api: LocalApi, host: str, port: int) -> ThreadingHTTPServer:
+RequestLog = Callable[[str, str, int, float], None]
+
+
+def log_request(method: str, path: str, status: int, seconds: float) -> None:
+    """One readable line per request on stderr: ``GET /tasks 200 12.3 ms``."""
+    print(f"{method} {path} {status} {seconds * 1000:.1f} ms", file=sys.stderr, flush=True)
+
+
+def make_server(
+    api: LocalApi, host: str, port: int, request_log: RequestLog | None = None
+) -> ThreadingHTTPServer:
     class RequestHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def _handle(self) -> None:
+            started = time.perf_counter()
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_REQUEST_BYTES:
                 status, headers, data = _error(413, "PAYLOAD_TOO_LARGE", "the request body is too large")
@@ -82,6 +95,8 @@ def make_server(api: LocalApi, host: str, port: int) -> ThreadingHTTPServer:
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+            if request_log is not None:
+                request_log(self.command, urlsplit(self.path).path, status, time.perf_counter() - started)
 
         do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
 

@@ -136,6 +136,15 @@ def schedule_service() -> ScheduleService:
     return build_schedule_service(get_settings(), bundle_repository(), catalog(), hooks())
 
 
+def reload_catalog() -> None:
+    """Drop the template catalog and every service built on it; the next request loads the content again
+    (the local server calls this when files under content/ change)."""
+    for cached in (catalog, pinned_definitions, bundle_service, task_service, template_service):
+        cached.cache_clear()
+    job_service.cache_clear()
+    schedule_service.cache_clear()
+
+
 def reset() -> None:
     """Forget every cached client and service (tests switch backends between cases)."""
     get_settings.cache_clear()
