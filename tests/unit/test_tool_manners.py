@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import io
 import threading
+import time
 import urllib.request
 from typing import Any
 
@@ -98,3 +99,29 @@ def test_request_log_line_is_readable(capsys: pytest.CaptureFixture[str]) -> Non
 
     log_request("PATCH", "/tasks/t_1", 409, 0.0123)
     assert capsys.readouterr().err == "PATCH /tasks/t_1 409 12.3 ms\n"
+
+
+def test_the_local_backend_server_runs_one_request_at_a_time() -> None:
+    # Given: a WSGI app that records how many requests run inside it at once
+    from workengine_tools.local.moto_backend_server import one_at_a_time
+
+    inside, peak = [0], [0]
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        inside[0] += 1
+        peak[0] = max(peak[0], inside[0])
+        time.sleep(0.005)
+        inside[0] -= 1
+        return [b"ok"]
+
+    serial = one_at_a_time(app)
+
+    # When: eight threads call it together
+    threads = [threading.Thread(target=serial, args=({}, lambda *a: None)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Then: never two at once
+    assert peak[0] == 1

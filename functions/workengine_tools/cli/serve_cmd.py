@@ -31,12 +31,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from moto.server import ThreadedMotoServer
+    from workengine_tools.local.moto_backend_server import SerialMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log would drown the output
 
     moto_port = args.moto_port or args.port + 1
-    moto = ThreadedMotoServer(ip_address=args.host, port=moto_port, verbose=False)
+    moto = SerialMotoServer(ip_address=args.host, port=moto_port, verbose=False)
     moto.start()
     endpoint = f"http://{args.host}:{moto_port}"
     use_endpoint(endpoint)
