@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
 
 from workengine.domain.errors import WorkEngineError
 from workengine.handlers.api.field_glossary import FIELD_GLOSSARY
 from workengine.handlers.api.route_errors import ROUTE_ERRORS, TRANSPORT_ERRORS
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
 
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
 SECURITY_SCHEME = "bearerAuth"
@@ -217,6 +219,8 @@ class DescribedResolver(APIGatewayHttpResolver):
     """The API's resolver: its OpenAPI document (``/openapi.json`` and Swagger UI) is ``describe``d."""
 
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPI:  # type: ignore[override]
+        from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
+
         generated = super().get_openapi_schema(**kwargs)
         document = generated.model_dump(by_alias=True, exclude_none=True, mode="json")
         routes: list[Any] = [*self._static_routes, *self._dynamic_routes]
