@@ -52,11 +52,13 @@ def moto_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def _writer(start: Any, results: Any, method: str, path: str, body: Any, headers: dict[str, str]) -> None:
+def _writer(
+    start: Any, results: Any, method: str, path: str, body: Any, headers: dict[str, str], caller: Caller
+) -> None:
     """One "Lambda instance": fresh clients, waits for the others, then makes one call."""
     try:
         deps.reset()
-        api = ApiClient(MEMBER)
+        api = ApiClient(caller)
         start.wait(timeout=60)
         response = api.call(method, path, body=body, headers=headers)
         results.put((response.status, response.error_code, response.body))
@@ -68,12 +70,20 @@ def _writer(start: Any, results: Any, method: str, path: str, body: Any, headers
         os._exit(0)  # skip pytest's atexit machinery inherited through fork
 
 
-def run_concurrently(method: str, path: str, body: Any, headers: dict[str, str] | None = None) -> list[Any]:
+def run_concurrently(
+    method: str,
+    path: str,
+    body: Any,
+    headers: dict[str, str] | None = None,
+    callers: list[Caller] | None = None,
+) -> list[Any]:
+    """The same call from ``WRITERS`` processes at once (or one process per caller in ``callers``)."""
     context = multiprocessing.get_context("fork")
-    start, results = context.Barrier(WRITERS), context.Queue()
+    who = callers or [MEMBER] * WRITERS
+    start, results = context.Barrier(len(who)), context.Queue()
     workers = [
-        context.Process(target=_writer, args=(start, results, method, path, body, headers or {}))
-        for _ in range(WRITERS)
+        context.Process(target=_writer, args=(start, results, method, path, body, headers or {}, caller))
+        for caller in who
     ]
     for worker in workers:
         worker.start()

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from workengine.catalog.approval_checks import check_approvals
 from workengine.catalog.problems import Problem
 from workengine.catalog.schema_check import check_output_schema
 from workengine.domain.entities import Bundle, Task
@@ -61,6 +62,7 @@ class TemplateChecker:
         self.check_docs()
         self.check_assistant_steps()
         self.check_triggers()
+        check_approvals(self)
         return self.problems
 
     # -- identity and structure -------------------------------------------------------------------

@@ -189,15 +189,17 @@ class DynamoBundleRepository:
         tasks: Sequence[Task],
         event: AuditEvent,
         pin: PinnedDefinition | None = None,
+        *,
+        extra: WriteTransaction | None = None,
     ) -> None:
-        """Bundle + tasks + audit event (+ the pinned definition when given, put if absent), atomically
-        when they fit one transaction.
+        """Bundle + tasks + audit event (+ the pinned definition when given, put if absent, and ``extra``
+        items, e.g. reminders), atomically when they fit one transaction.
 
         Larger bundles write tasks in chunks first and the bundle item last, so no reader ever sees a
         bundle without all its tasks; a failed chunk removes the tasks already written.
         """
         task_items = [task_item(task) for task in tasks]
-        head_capacity = TRANSACTION_ITEM_LIMIT - 2 - (1 if pin else 0)
+        head_capacity = TRANSACTION_ITEM_LIMIT - 2 - (1 if pin else 0) - (len(extra) if extra else 0)
         written: list[AttributeMap] = []
         try:
             while len(task_items) > head_capacity:
@@ -214,6 +216,8 @@ class DynamoBundleRepository:
             transaction.put_new(audit_event_item(event), "audit_event")
             if pin is not None:
                 transaction.put_immutable(definition_item(pin), DEFINITION_CONTENT_ATTRIBUTE, "definition")
+            if extra is not None:
+                transaction.operations.extend(extra.operations)
             self.commit(transaction)
         except Exception:
             self._remove(written)

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from workengine.domain.enums import (
+    ApprovalDecision,
     ArtifactStatus,
     BundleStatus,
     EntityType,
@@ -64,14 +65,51 @@ class Proof(BaseModel):
     comment: str | None = None
     external_status: str | None = None
 
-    def missing(self, required: list[ProofKind]) -> list[ProofKind]:
+    def missing(self, required: list[ProofKind], *, approved: bool = False) -> list[ProofKind]:
+        """``approved``: whether the task's approval gate is met (approvals live on the task)."""
         present = {
             ProofKind.URL: bool(self.url),
             ProofKind.ARTIFACT: bool(self.artifact_ids),
             ProofKind.COMMENT: bool(self.comment and self.comment.strip()),
             ProofKind.EXTERNAL_STATUS: bool(self.external_status),
+            ProofKind.APPROVAL: approved,
         }
         return [kind for kind in required if not present[kind]]
+
+
+class ApprovalGate(BaseModel):
+    """A task's approval rule, copied from its definition at instantiation. ``approvers`` holds role
+    names and ``user:<id>`` entries; ``on_reject`` is the task_id of the rework task."""
+
+    approvers: list[str]
+    required: int = 1
+    allow_self: bool = False
+    on_reject: str | None = None
+
+
+class Approval(Entity):
+    """One approver's decision on a task. ``round`` counts rework cycles: a rejection that sends work
+    back (``on_reject``) starts a new round, and only the current round's approvals count."""
+
+    approval_id: str
+    tenant_id: str
+    bundle_id: str
+    task_id: str
+    approver: str
+    decision: ApprovalDecision
+    comment: str | None = None
+    at: datetime
+    round: int = 1
+
+
+class Escalation(BaseModel):
+    """``level`` is set on automatic escalations (once per task and level); manual ones carry None."""
+
+    to: str
+    by: str
+    reason: str
+    at: datetime
+    level: int | None = None
 
 
 class Task(Entity):
@@ -102,6 +140,12 @@ class Task(Entity):
     instructions_url: str | None = None
     depends_on: list[str] = Field(default_factory=list)
     has_assistant: bool = False
+    approval: ApprovalGate | None = None
+    approvals: list[Approval] = Field(default_factory=list)
+    approval_round: int = 1
+    snoozed_until: datetime | None = None
+    escalations: list[Escalation] = Field(default_factory=list)
+    skip_reason: str | None = None
     completed_at: datetime | None = None
     completed_by: str | None = None
     comments_count: int = 0
@@ -113,6 +157,20 @@ class Task(Entity):
     @property
     def is_open(self) -> bool:
         return self.status.is_open
+
+    def current_approvals(self) -> list[Approval]:
+        return [a for a in self.approvals if a.round == self.approval_round]
+
+    @property
+    def approved(self) -> bool:
+        """The approval gate is met: ``required`` approve decisions in the current round."""
+        if self.approval is None:
+            return False
+        approves = [a for a in self.current_approvals() if a.decision is ApprovalDecision.APPROVE]
+        return len(approves) >= self.approval.required
+
+    def missing_proof(self) -> list[ProofKind]:
+        return self.proof.missing(self.proof_required, approved=self.approved)
 
 
 class PinnedDefinition(Entity):

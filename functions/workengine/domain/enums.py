@@ -49,6 +49,7 @@ class ProofKind(StrEnum):
     ARTIFACT = "artifact"
     COMMENT = "comment"
     EXTERNAL_STATUS = "external_status"
+    APPROVAL = "approval"
 
 
 class ReminderKind(StrEnum):
@@ -59,6 +60,15 @@ class ReminderKind(StrEnum):
     RECURRING = "recurring"
     STAGE_CHANGE = "stage_change"
     AUTOMATION_FAILURE = "automation_failure"
+    APPROVAL_REQUESTED = "approval_requested"
+    REWORK = "rework"
+    ESCALATION = "escalation"
+    SNOOZE_ENDED = "snooze_ended"
+
+
+class ApprovalDecision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
 
 
 class ReminderStatus(StrEnum):

@@ -83,3 +83,18 @@ class ServiceUnavailableError(WorkEngineError):
 
     code = "SERVICE_UNAVAILABLE"
     status = 503
+
+
+class NotAnApproverError(WorkEngineError):
+    code = "NOT_AN_APPROVER"
+    status = 403
+
+
+class SelfApprovalError(WorkEngineError):
+    code = "SELF_APPROVAL"
+    status = 403
+
+
+class AlreadyDecidedError(WorkEngineError):
+    code = "ALREADY_DECIDED"
+    status = 409

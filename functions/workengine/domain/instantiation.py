@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from workengine.domain.due_dates import due_date_from
-from workengine.domain.entities import Bundle, RequiredLinkState, Task
-from workengine.domain.enums import TaskStatus
+from workengine.domain.entities import ApprovalGate, Bundle, RequiredLinkState, Task
+from workengine.domain.enums import ProofKind, TaskStatus
 from workengine.domain.progress import derive_progress
 from workengine.domain.template import TaskDefinition, WorkflowTemplate
 
@@ -47,6 +47,27 @@ def included_definitions(template: WorkflowTemplate, tags: list[str]) -> list[Ta
     """Task definitions of the paths this bundle takes (``include_when_tag`` gates optional paths)."""
     tag_set = set(tags)
     return [d for d in template.tasks if d.include_when_tag is None or d.include_when_tag in tag_set]
+
+
+def _proof_required(definition: TaskDefinition) -> list[ProofKind]:
+    kinds = list(definition.proof_required)
+    if definition.approval is not None and ProofKind.APPROVAL not in kinds:
+        kinds.append(ProofKind.APPROVAL)
+    return kinds
+
+
+def _approval_gate(definition: TaskDefinition, task_ids: dict[str, str]) -> ApprovalGate | None:
+    """The definition's approval rule with ``on_reject`` turned into the rework task's ID (None when
+    that task is not part of this bundle)."""
+    rule = definition.approval
+    if rule is None:
+        return None
+    return ApprovalGate(
+        approvers=rule.approver_list(),
+        required=rule.required,
+        allow_self=rule.allow_self,
+        on_reject=task_ids.get(rule.on_reject) if rule.on_reject else None,
+    )
 
 
 def instantiate_bundle(
@@ -90,7 +111,7 @@ def instantiate_bundle(
                 business_days=definition.business_days,
                 remind_before_days=definition.remind_before_days,
                 status=TaskStatus.TODO,
-                proof_required=list(definition.proof_required),
+                proof_required=_proof_required(definition),
                 instruction_doc_id=definition.instruction_doc_id,
                 instruction_step_id=definition.instruction_step_id,
                 systems=list(definition.systems),
@@ -98,6 +119,7 @@ def instantiate_bundle(
                 instructions_url=None if definition.instruction_doc_id else definition.instructions_url,
                 depends_on=[task_ids[key] for key in definition.depends_on if key in task_ids],
                 has_assistant=definition.assistant is not None,
+                approval=_approval_gate(definition, task_ids),
                 tags=list(definition.tags),
                 version=1,
                 created_at=now,

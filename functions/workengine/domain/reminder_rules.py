@@ -58,7 +58,7 @@ def _due_at(task: Task) -> datetime | None:
 
 
 def _missing(task: Task) -> list[str]:
-    return [kind.value for kind in task.proof.missing(task.proof_required)]
+    return [kind.value for kind in task.missing_proof()]
 
 
 def _candidates(task: Task) -> list[DueReminder]:

@@ -105,7 +105,7 @@ def _check_target_status(updated: Task, *, previous: Task, siblings: Mapping[str
         if missing:
             raise ValidationFailedError(f"a waiting task needs {' and '.join(missing)}", {"missing": missing})
     if updated.status is TaskStatus.DONE and previous.status is not TaskStatus.DONE:
-        missing_proof = updated.proof.missing(updated.proof_required)
+        missing_proof = updated.missing_proof()
         if missing_proof:
             raise MissingProofError([kind.value for kind in missing_proof])
         blocking = [dep for dep in updated.depends_on if dep in siblings and siblings[dep].status.is_open]

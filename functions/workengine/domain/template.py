@@ -83,6 +83,20 @@ class EventTrigger(StrictModel):
 Trigger = Annotated[ManualTrigger | ScheduleTrigger | EventTrigger, Field(discriminator="type")]
 
 
+class ApprovalDefinition(StrictModel):
+    """Who must sign a task off: ``approvers`` are role names (resolved from the bundle's assignees)
+    and/or ``user:<id>``; ``required`` approve decisions complete the task; a rejection with
+    ``on_reject`` reopens that (earlier) task for rework."""
+
+    approvers: str | list[str] = Field(min_length=1)
+    required: int = Field(default=1, ge=1, le=50)
+    allow_self: bool = False
+    on_reject: TemplateKey | None = None
+
+    def approver_list(self) -> list[str]:
+        return [self.approvers] if isinstance(self.approvers, str) else list(self.approvers)
+
+
 class TaskDefinition(StrictModel):
     key: TemplateKey
     title: str = Field(min_length=1)
@@ -113,6 +127,7 @@ class TaskDefinition(StrictModel):
         description="Optional path: the task is instantiated only when the bundle carries this tag.",
     )
     assistant: AssistantStep | None = None
+    approval: ApprovalDefinition | None = None
 
     @field_validator("proof_required")
     @classmethod

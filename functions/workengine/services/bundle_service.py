@@ -101,7 +101,8 @@ class BundleService:
             after=created.bundle,
         )
         pin = self._definitions.pin_to_store(identity.tenant_id, template, now)
-        self._repository.create_bundle(created.bundle, created.tasks, event, pin)
+        extra = self._hooks.on_tasks_changed(created.bundle, None, created.tasks, now)
+        self._repository.create_bundle(created.bundle, created.tasks, event, pin, extra=extra)
         if pin is not None:
             self._definitions.stored(pin)
         return created

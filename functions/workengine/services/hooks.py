@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from workengine.dal.transactions import WriteTransaction
@@ -16,6 +16,13 @@ class ServiceHooks:
         self, bundle: Bundle, tasks: Sequence[Task], now: datetime
     ) -> WriteTransaction | None:
         """Extra items to write atomically with a stage move (e.g. ``stage_change`` reminders)."""
+        return None
+
+    def on_tasks_changed(
+        self, bundle: Bundle, before: Mapping[str, Task] | None, after: Sequence[Task], now: datetime
+    ) -> WriteTransaction | None:
+        """Extra items to write atomically with any change of a bundle's tasks (``before`` None: the
+        bundle is being created), e.g. ``approval_requested`` reminders."""
         return None
 
     def check_artifact_proof(self, tenant_id: str, bundle_id: str, artifact_ids: Sequence[str]) -> None:
@@ -36,16 +43,12 @@ class CompositeHooks(ServiceHooks):
     def on_stage_change(
         self, bundle: Bundle, tasks: Sequence[Task], now: datetime
     ) -> WriteTransaction | None:
-        merged: WriteTransaction | None = None
-        for hook in self._hooks:
-            extra = hook.on_stage_change(bundle, tasks, now)
-            if extra is None:
-                continue
-            if merged is None:
-                merged = extra
-            else:
-                merged.operations.extend(extra.operations)
-        return merged
+        return merge_writes(hook.on_stage_change(bundle, tasks, now) for hook in self._hooks)
+
+    def on_tasks_changed(
+        self, bundle: Bundle, before: Mapping[str, Task] | None, after: Sequence[Task], now: datetime
+    ) -> WriteTransaction | None:
+        return merge_writes(hook.on_tasks_changed(bundle, before, after, now) for hook in self._hooks)
 
     def check_artifact_proof(self, tenant_id: str, bundle_id: str, artifact_ids: Sequence[str]) -> None:
         for hook in self._hooks:
@@ -54,6 +57,19 @@ class CompositeHooks(ServiceHooks):
     def on_bundle_archived(self, bundle: Bundle) -> None:
         for hook in self._hooks:
             hook.on_bundle_archived(bundle)
+
+
+def merge_writes(parts: Iterable[WriteTransaction | None]) -> WriteTransaction | None:
+    """One transaction holding the operations of every non-empty part (None when all are empty)."""
+    merged: WriteTransaction | None = None
+    for part in parts:
+        if part is None:
+            continue
+        if merged is None:
+            merged = part
+        else:
+            merged.operations.extend(part.operations)
+    return merged
 
 
 NO_HOOKS = ServiceHooks()

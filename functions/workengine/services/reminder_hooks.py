@@ -1,12 +1,14 @@
-"""``stage_change`` reminders, written in the same transaction as the stage move itself."""
+"""``stage_change`` and ``approval_requested`` reminders, written in the same transaction as the change
+that causes them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from workengine.dal.items import reminder_item
 from workengine.dal.transactions import WriteTransaction
+from workengine.domain.approval_reminders import approval_requested_reminders
 from workengine.domain.entities import Bundle, Reminder, Task
 from workengine.domain.enums import ReminderKind
 from workengine.domain.reminder_rules import reminder_id
@@ -47,7 +49,15 @@ class ReminderHooks(ServiceHooks):
     def on_stage_change(
         self, bundle: Bundle, tasks: Sequence[Task], now: datetime
     ) -> WriteTransaction | None:
-        reminders = stage_change_reminders(bundle, tasks, now)
+        return self.write_reminders(stage_change_reminders(bundle, tasks, now))
+
+    def on_tasks_changed(
+        self, bundle: Bundle, before: Mapping[str, Task] | None, after: Sequence[Task], now: datetime
+    ) -> WriteTransaction | None:
+        return self.write_reminders(approval_requested_reminders(bundle, before, after, now))
+
+    def write_reminders(self, reminders: Sequence[Reminder]) -> WriteTransaction | None:
+        """New reminders as puts of one transaction (None when there are none)."""
         if not reminders:
             return None
         transaction = WriteTransaction(self._table)

@@ -7,23 +7,19 @@ from datetime import date, datetime
 
 from workengine.catalog.loader import TemplateCatalog
 from workengine.dal.bundle_repository import DynamoBundleRepository
-from workengine.dal.transactions import TransactionConflict, WriteTransaction
+from workengine.dal.transactions import TransactionConflict
 from workengine.domain.audit import audit_event
-from workengine.domain.entities import AuditEvent, Bundle, Comment, Task
+from workengine.domain.entities import AuditEvent, Comment, Task
 from workengine.domain.enums import BundleStatus, EntityType, Role, TaskStatus
 from workengine.domain.errors import InvalidTransitionError, VersionConflictError
 from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
-from workengine.domain.task_rules import (
-    TaskChange,
-    apply_task_change,
-    bundle_progress_after,
-    reschedule_dependents,
-)
+from workengine.domain.task_rules import TaskChange, apply_task_change
 from workengine.services.bundle_service import Clock, utc_now
 from workengine.services.hooks import NO_HOOKS, ServiceHooks
 from workengine.services.pagination import PageTokenCodec
 from workengine.services.pinned_definitions import PinnedDefinitions
+from workengine.services.task_commit import TaskChangeSet, TaskCommitter
 
 # A write can lose only to a change of a *sibling* (another task of the bundle moved the stage, say);
 # the caller's own expectation still holds then, so the update is recomputed and retried this often.
@@ -45,6 +41,7 @@ class TaskService:
         id_factory: Callable[[str], str] = new_id,
         hooks: ServiceHooks = NO_HOOKS,
         definitions: PinnedDefinitions | None = None,
+        committer: TaskCommitter | None = None,
     ) -> None:
         self._repository = repository
         self._definitions = definitions or PinnedDefinitions(catalog, repository)
@@ -52,6 +49,7 @@ class TaskService:
         self._clock = clock
         self._new_id = id_factory
         self._hooks = hooks
+        self._committer = committer or TaskCommitter(repository, self._definitions, hooks, id_factory)
 
     def get_task(self, identity: Identity, task_id: str) -> Task:
         identity.require(Role.VIEWER)
@@ -119,56 +117,18 @@ class TaskService:
             if new_ids:
                 self._hooks.check_artifact_proof(identity.tenant_id, bundle.bundle_id, new_ids)
 
-        changed_tasks: list[tuple[Task, int]] = [(updated, task.version)]
-        events = [self._task_event(identity, task, updated, "updated", now)]
-        by_id[updated.task_id] = updated
-        for dependent in reschedule_dependents(updated, list(by_id.values()), now):
-            changed_tasks.append((dependent, by_id[dependent.task_id].version))
-            events.append(self._task_event(identity, by_id[dependent.task_id], dependent, "rescheduled", now))
-            by_id[dependent.task_id] = dependent
-
         comment = self._comment(identity, updated, change.comment, now) if change.comment else None
-        bundle_write, extra = self._progress(identity, bundle, list(by_id.values()), now, events)
-        self._repository.save_changes(
-            bundle=bundle_write,
-            tasks=changed_tasks,
-            new_comments=[comment] if comment else [],
-            events=events,
-            extra=extra,
-        )
-        return updated
-
-    def _progress(
-        self, identity: Identity, bundle: Bundle, tasks: list[Task], now: datetime, events: list[AuditEvent]
-    ) -> tuple[tuple[Bundle, int] | None, WriteTransaction | None]:
-        template = self._definitions.find(bundle)
-        phase_order = template.phase_ids() if template else list(dict.fromkeys(t.phase for t in tasks))
-        progress = bundle_progress_after(bundle, phase_order, tasks)
-        if not (progress.stage_changed or progress.status_changed):
-            return None, None
-        updated = bundle.model_copy(
-            update={
-                "stage": progress.stage,
-                "status": progress.status,
-                "version": bundle.version + 1,
-                "updated_at": now,
-                "completed_at": now if progress.status is BundleStatus.COMPLETED else None,
-            }
-        )
-        events.append(
-            audit_event(
-                entity_type=EntityType.BUNDLE,
-                entity_id=bundle.bundle_id,
-                action="progressed",
+        self._committer.commit(
+            TaskChangeSet(
                 actor=identity.user_id,
-                at=now,
-                new_id=self._new_id,
-                before=bundle,
-                after=updated,
+                bundle=bundle,
+                original=by_id,
+                now=now,
+                changed=[(updated, "updated")],
+                new_comments=[comment] if comment else [],
             )
         )
-        extra = self._hooks.on_stage_change(updated, tasks, now) if progress.stage_changed else None
-        return (updated, bundle.version), extra
+        return updated
 
     def add_comment(self, identity: Identity, task_id: str, text: str) -> Comment:
         identity.require(Role.MEMBER)

@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from workengine.domain.errors import WorkEngineError
 from workengine.handlers.api.api_document import DescribedResolver
 from workengine.handlers.api.routes import (
+    approvals,
     artifacts,
     assistant_jobs,
     bundles,
@@ -42,7 +43,18 @@ app.configure_openapi(
 )
 app.enable_swagger(path="/docs", title=API_TITLE, version=API_VERSION)
 
-for _module in (health, templates, bundles, tasks, exports, artifacts, assistant_jobs, reminders, schedules):
+for _module in (
+    health,
+    templates,
+    bundles,
+    tasks,
+    approvals,
+    exports,
+    artifacts,
+    assistant_jobs,
+    reminders,
+    schedules,
+):
     app.include_router(_module.router)
 
 

@@ -24,6 +24,7 @@ from workengine.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     # Built on first use: a cold start pays only for the services its first request needs.
+    from workengine.services.approval_service import ApprovalService
     from workengine.services.artifact_service import ArtifactService
     from workengine.services.export_service import ExportService
     from workengine.services.job_service import JobService
@@ -97,6 +98,16 @@ def task_service() -> TaskService:
 
 
 @lru_cache(maxsize=1)
+def approval_service() -> ApprovalService:
+    from workengine.domain.ids import new_id
+    from workengine.services.approval_service import ApprovalService
+    from workengine.services.task_commit import TaskCommitter
+
+    committer = TaskCommitter(bundle_repository(), pinned_definitions(), hooks(), new_id)
+    return ApprovalService(bundle_repository(), committer)
+
+
+@lru_cache(maxsize=1)
 def template_service() -> TemplateService:
     return TemplateService(catalog())
 
@@ -158,6 +169,7 @@ def reset() -> None:
         template_service,
     ):
         cached.cache_clear()
+    approval_service.cache_clear()
     export_service.cache_clear()
     artifact_service.cache_clear()
     job_service.cache_clear()

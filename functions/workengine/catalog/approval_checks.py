@@ -1,0 +1,52 @@
+"""Template checks of approval steps: approvers, ``required`` and the ``on_reject`` rework task."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from workengine.domain.enums import ProofKind
+
+if TYPE_CHECKING:
+    from workengine.catalog.checks import TemplateChecker
+
+
+def check_approvals(checker: TemplateChecker) -> None:
+    from workengine.catalog.checks import ROLE_PATTERN, USER_PREFIX
+
+    for index, task in enumerate(checker.template.tasks):
+        field = f"tasks[{index}].approval"
+        rule = task.approval
+        if rule is None:
+            if ProofKind.APPROVAL in task.proof_required:
+                checker.report(f"tasks[{index}].proof_required", "'approval' needs an approval: block")
+            continue
+        approvers = rule.approver_list()
+        for position, entry in enumerate(approvers):
+            is_user = entry.startswith(USER_PREFIX) and len(entry) > len(USER_PREFIX)
+            if not (is_user or ROLE_PATTERN.match(entry)):
+                checker.report(
+                    f"{field}.approvers[{position}]",
+                    f"{entry!r} is neither a role name (lower-case) nor 'user:<id>'",
+                )
+        if len(set(approvers)) != len(approvers):
+            checker.report(f"{field}.approvers", "approvers must not repeat")
+        if rule.required > len(approvers):
+            checker.report(
+                f"{field}.required",
+                f"{rule.required} approvals can never be reached with {len(approvers)} approver(s)",
+            )
+        if rule.on_reject is not None:
+            _check_on_reject(checker, index, task.key, rule.on_reject, task.depends_on)
+
+
+def _check_on_reject(
+    checker: TemplateChecker, index: int, key: str, target: str, depends_on: list[str]
+) -> None:
+    field = f"tasks[{index}].approval.on_reject"
+    if target not in checker.index_of:
+        checker.report(field, f"unknown task key {target!r}")
+    elif target == key:
+        checker.report(field, "a task cannot send its own work back to itself")
+    elif target not in depends_on:
+        # The approval must wait for the rework, or approvers would be asked again before it is redone.
+        checker.report(field, f"{target!r} must be in depends_on, so the approval waits for the rework")

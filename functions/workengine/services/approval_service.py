@@ -1,0 +1,89 @@
+"""Approval decisions: the decision, the task change, a rework task's reopening and the reminders they
+cause are one transaction, conditioned on the versions that were read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from workengine.dal.bundle_repository import DynamoBundleRepository
+from workengine.dal.items import reminder_item
+from workengine.dal.transactions import TransactionConflict
+from workengine.domain.approval_reminders import rework_reminder
+from workengine.domain.approvals import DecisionRequest, decide
+from workengine.domain.entities import Approval, Task
+from workengine.domain.enums import ApprovalDecision, BundleStatus, Role
+from workengine.domain.errors import InvalidTransitionError
+from workengine.domain.identity import Identity
+from workengine.domain.ids import new_id
+from workengine.services.bundle_service import Clock, utc_now
+from workengine.services.task_commit import TaskChangeSet, TaskCommitter
+
+# Every lost race means another decision on the task was stored; re-reading and deciding again sees it.
+# A task has at most a few dozen approvers, so this bound is only reached under pathological contention.
+DECISION_ATTEMPTS = 25
+_CLOSED_BUNDLE = frozenset({BundleStatus.CANCELLED, BundleStatus.ARCHIVED})
+_ACTIONS = {ApprovalDecision.APPROVE: "approved", ApprovalDecision.REJECT: "rejected"}
+
+
+class ApprovalService:
+    """Raises NotFoundError, ForbiddenError, ValidationFailedError, NotAnApproverError,
+    SelfApprovalError, AlreadyDecidedError, InvalidTransitionError and VersionConflictError."""
+
+    def __init__(
+        self,
+        repository: DynamoBundleRepository,
+        committer: TaskCommitter,
+        *,
+        clock: Clock = utc_now,
+        id_factory: Callable[[str], str] = new_id,
+    ) -> None:
+        self._repository = repository
+        self._committer = committer
+        self._clock = clock
+        self._new_id = id_factory
+
+    def decide(
+        self, identity: Identity, task_id: str, decision: ApprovalDecision, comment: str | None
+    ) -> tuple[Approval, Task]:
+        identity.require(Role.MEMBER)
+        located = self._repository.find_task(identity.tenant_id, task_id)
+        for attempt in range(DECISION_ATTEMPTS):
+            try:
+                return self._decide_once(identity, located, decision, comment)
+            except TransactionConflict:
+                if attempt == DECISION_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _decide_once(
+        self, identity: Identity, located: Task, decision: ApprovalDecision, comment: str | None
+    ) -> tuple[Approval, Task]:
+        bundle, tasks = self._repository.get_bundle_with_tasks(identity.tenant_id, located.bundle_id)
+        by_id = {task.task_id: task for task in tasks}
+        if bundle.status in _CLOSED_BUNDLE:
+            raise InvalidTransitionError(
+                f"tasks of a {bundle.status.value} bundle cannot change",
+                {"bundle_status": bundle.status.value},
+            )
+        now = self._clock()
+        request = DecisionRequest(identity.user_id, decision, comment, self._new_id("ap"), now)
+        outcome = decide(
+            by_id[located.task_id], request, assignees=bundle.assignees, owner=bundle.owner, siblings=by_id
+        )
+        change = TaskChangeSet(
+            actor=identity.user_id,
+            bundle=bundle,
+            original=by_id,
+            now=now,
+            changed=[(outcome.task, _ACTIONS[decision])],
+        )
+        if outcome.reopened is not None:
+            change.changed.append((outcome.reopened, "reopened"))
+            reminder = rework_reminder(
+                bundle, outcome.reopened, outcome.task, outcome.approval.comment or "", now
+            )
+            transaction = self._repository.new_transaction()
+            transaction.put_new(reminder_item(reminder), f"reminder:{reminder.reminder_id}")
+            change.extra.append(transaction)
+        self._committer.commit(change)
+        return outcome.approval, outcome.task

@@ -1,0 +1,123 @@
+"""Stores a change of one or more tasks of a bundle with everything that follows from it, atomically:
+rescheduled dependents, the bundle's stage/status, hook writes (reminders) and one audit event per task."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from workengine.dal.bundle_repository import DynamoBundleRepository
+from workengine.dal.transactions import WriteTransaction
+from workengine.domain.audit import audit_event
+from workengine.domain.entities import AuditEvent, Bundle, Comment, Task
+from workengine.domain.enums import BundleStatus, EntityType
+from workengine.domain.task_rules import bundle_progress_after, reschedule_dependents
+from workengine.services.hooks import ServiceHooks, merge_writes
+from workengine.services.pinned_definitions import PinnedDefinitions
+
+
+@dataclass
+class TaskChangeSet:
+    """What one request changes: tasks (with the audit action of each), and new items to add."""
+
+    actor: str
+    bundle: Bundle
+    original: Mapping[str, Task]
+    now: datetime
+    changed: list[tuple[Task, str]] = field(default_factory=list)
+    new_comments: list[Comment] = field(default_factory=list)
+    extra: list[WriteTransaction | None] = field(default_factory=list)
+
+
+class TaskCommitter:
+    """Raises TransactionConflict (a VersionConflictError) when any written item changed meanwhile,
+    ServiceUnavailableError when DynamoDB throttles."""
+
+    def __init__(
+        self,
+        repository: DynamoBundleRepository,
+        definitions: PinnedDefinitions,
+        hooks: ServiceHooks,
+        new_id: Callable[[str], str],
+    ) -> None:
+        self._repository = repository
+        self._definitions = definitions
+        self._hooks = hooks
+        self._new_id = new_id
+
+    def commit(self, change: TaskChangeSet) -> None:
+        by_id = dict(change.original)
+        writes: dict[str, tuple[Task, int]] = {}
+        events: list[AuditEvent] = []
+
+        def record(task: Task, action: str) -> None:
+            before = by_id[task.task_id]
+            original_version = change.original[task.task_id].version
+            writes[task.task_id] = (task, original_version)
+            events.append(self._event(change.actor, before, task, action, change.now))
+            by_id[task.task_id] = task
+
+        for task, action in change.changed:
+            record(task, action)
+        for task, _ in change.changed:
+            for dependent in reschedule_dependents(by_id[task.task_id], list(by_id.values()), change.now):
+                record(dependent, "rescheduled")
+
+        tasks_after = list(by_id.values())
+        bundle_write, stage_extra = self._progress(
+            change.actor, change.bundle, tasks_after, change.now, events
+        )
+        bundle_now = bundle_write[0] if bundle_write else change.bundle
+        hook_extra = self._hooks.on_tasks_changed(bundle_now, change.original, tasks_after, change.now)
+        self._repository.save_changes(
+            bundle=bundle_write,
+            tasks=list(writes.values()),
+            new_comments=change.new_comments,
+            events=events,
+            extra=merge_writes([*change.extra, stage_extra, hook_extra]),
+        )
+
+    def _progress(
+        self, actor: str, bundle: Bundle, tasks: Sequence[Task], now: datetime, events: list[AuditEvent]
+    ) -> tuple[tuple[Bundle, int] | None, WriteTransaction | None]:
+        template = self._definitions.find(bundle)
+        phase_order = template.phase_ids() if template else list(dict.fromkeys(t.phase for t in tasks))
+        progress = bundle_progress_after(bundle, phase_order, tasks)
+        if not (progress.stage_changed or progress.status_changed):
+            return None, None
+        updated = bundle.model_copy(
+            update={
+                "stage": progress.stage,
+                "status": progress.status,
+                "version": bundle.version + 1,
+                "updated_at": now,
+                "completed_at": now if progress.status is BundleStatus.COMPLETED else None,
+            }
+        )
+        events.append(
+            audit_event(
+                entity_type=EntityType.BUNDLE,
+                entity_id=bundle.bundle_id,
+                action="progressed",
+                actor=actor,
+                at=now,
+                new_id=self._new_id,
+                before=bundle,
+                after=updated,
+            )
+        )
+        extra = self._hooks.on_stage_change(updated, tasks, now) if progress.stage_changed else None
+        return (updated, bundle.version), extra
+
+    def _event(self, actor: str, before: Task, after: Task, action: str, now: datetime) -> AuditEvent:
+        return audit_event(
+            entity_type=EntityType.TASK,
+            entity_id=after.task_id,
+            action=action,
+            actor=actor,
+            at=now,
+            new_id=self._new_id,
+            before=before,
+            after=after,
+        )
