@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -18,6 +18,7 @@ from workengine.dal.items import (
     comment_item,
     definition_item,
     definition_keys,
+    reminder_item,
     task_item,
 )
 from workengine.dal.reads import TableReader
@@ -27,10 +28,18 @@ from workengine.dal.transactions import (
     commit,
     translate_transaction_error,
 )
-from workengine.domain.entities import AuditEvent, Bundle, Comment, PinnedDefinition, Task
+from workengine.domain.entities import AuditEvent, Bundle, Comment, PinnedDefinition, Reminder, Task
 from workengine.domain.enums import EntityType
 from workengine.domain.errors import NotFoundError
 from workengine.domain.paging import Cursor, Page
+
+
+def _awake_filter(awake_at: datetime, names: dict[str, str], values: dict[str, Any]) -> str:
+    """Filter clause leaving out tasks snoozed beyond ``awake_at``. ``snoozed_until`` is stored as a
+    whole-second ISO string or null, so a later string is a later time and null never compares."""
+    names["#snoozed"] = "snoozed_until"
+    values[":awake"] = {"S": awake_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return "NOT (#snoozed > :awake)"
 
 
 class DynamoBundleRepository:
@@ -90,29 +99,62 @@ class DynamoBundleRepository:
         due_before: date | None,
         limit: int,
         cursor: Cursor | None,
+        awake_at: datetime | None = None,
     ) -> Page[Task]:
-        """One Query on the assignee index: status and due date bound the sort key when both are known."""
+        """One Query on the assignee index: status and due date bound the sort key when both are known.
+        ``awake_at``: leave out tasks snoozed beyond that time."""
         names = {"#pk": "gsi_assignee_pk"}
         values: dict[str, Any] = {":pk": {"S": t.assignee_pk(tenant_id, assignee)}}
         condition = "#pk = :pk"
-        extra: dict[str, Any] = {}
+        filters: list[str] = []
         if status:
             names["#sk"] = "gsi_assignee_sk"
         if status and due_before:
             condition += " AND #sk < :upper"
             values[":upper"] = {"S": f"{status}#{due_before.isoformat()}"}
-            extra["FilterExpression"] = "begins_with(#sk, :status)"
+            filters.append("begins_with(#sk, :status)")
             values[":status"] = {"S": f"{status}#"}
         elif status:
             condition += " AND begins_with(#sk, :status)"
             values[":status"] = {"S": f"{status}#"}
         elif due_before:
-            extra["FilterExpression"] = "attribute_exists(due_date) AND due_date < :due"
+            filters.append("attribute_exists(due_date) AND due_date < :due")
             values[":due"] = {"S": due_before.isoformat()}
+        if awake_at is not None:
+            filters.append(_awake_filter(awake_at, names, values))
+        extra: dict[str, Any] = {}
+        if filters:
+            extra["FilterExpression"] = " AND ".join(f"({clause})" for clause in filters)
         items, next_cursor = self._reader.query_page(
             cursor,
             IndexName=t.GSI_ASSIGNEE,
             KeyConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            Limit=limit,
+            **extra,
+        )
+        return Page(items=[item_to_entity(item, Task) for item in items], cursor=next_cursor)
+
+    def list_tasks_escalated_to(
+        self,
+        tenant_id: str,
+        user_id: str,
+        *,
+        limit: int,
+        cursor: Cursor | None,
+        awake_at: datetime | None = None,
+    ) -> Page[Task]:
+        """One Query on the escalation partition of the bundles index, oldest escalation first."""
+        names = {"#pk": "gsi_bundles_pk"}
+        values: dict[str, Any] = {":pk": {"S": t.escalated_pk(tenant_id, user_id)}}
+        extra: dict[str, Any] = {}
+        if awake_at is not None:
+            extra["FilterExpression"] = _awake_filter(awake_at, names, values)
+        items, next_cursor = self._reader.query_page(
+            cursor,
+            IndexName=t.GSI_BUNDLES,
+            KeyConditionExpression="#pk = :pk",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
             Limit=limit,
@@ -179,6 +221,15 @@ class DynamoBundleRepository:
     # ---- writes -----------------------------------------------------------------------------------
     def new_transaction(self) -> WriteTransaction:
         return WriteTransaction(self._table)
+
+    def new_reminders(self, reminders: Sequence[Reminder]) -> WriteTransaction | None:
+        """Puts of new reminders, to be written with the change that causes them (None when empty)."""
+        if not reminders:
+            return None
+        transaction = self.new_transaction()
+        for reminder in reminders:
+            transaction.put_new(reminder_item(reminder), f"reminder:{reminder.reminder_id}")
+        return transaction
 
     def commit(self, transaction: WriteTransaction) -> None:
         commit(self._client, transaction)

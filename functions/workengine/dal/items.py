@@ -40,7 +40,20 @@ def task_keys(task: Task) -> dict[str, str | None]:
         "gsi_assignee_sk": t.assignee_sk(task.status.value, due, task.task_id) if task.assignee else None,
     }
     keys.update(reminder_index_keys(task))
+    keys.update(escalation_index_keys(task))
     return keys
+
+
+def escalation_index_keys(task: Task) -> dict[str, str | None]:
+    """An open task sits in its latest escalation target's partition of the bundles index (newest
+    escalation last); closed or never escalated tasks are not in it."""
+    if not task.escalations or not task.status.is_open:
+        return {"gsi_bundles_pk": None, "gsi_bundles_sk": None}
+    latest = task.escalations[-1]
+    return {
+        "gsi_bundles_pk": t.escalated_pk(task.tenant_id, latest.to),
+        "gsi_bundles_sk": t.escalated_sk(due_index.sort_time(latest.at), task.task_id),
+    }
 
 
 def reminder_index_keys(task: Task) -> dict[str, str | None]:

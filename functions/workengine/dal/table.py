@@ -14,7 +14,7 @@ SK = "sk"
 TTL_ATTRIBUTE = "expiration"  # also the Powertools idempotency expiry attribute
 
 GSI_ASSIGNEE = "gsi_assignee"  # my tasks: assignee → status → due date
-GSI_BUNDLES = "gsi_bundles"  # bundles of a tenant by status → created
+GSI_BUNDLES = "gsi_bundles"  # bundles of a tenant by status → created; open tasks by escalation target
 GSI_TEMPLATE = "gsi_template"  # bundles of a tenant and template by status → created
 GSI_ENTITY = "gsi_entity"  # any entity by its stable ID (tasks, artifacts, jobs, reminders, exports)
 GSI_DUE = "gsi_due"  # sparse: open tasks by the time bucket of their next reminder (the sweep)
@@ -126,3 +126,12 @@ DEFINITIONS_COLLECTION = "DEFINITIONS"
 
 def definition_sk(template_id: str, template_version: str) -> str:
     return f"D#{template_id}#{template_version}"
+
+
+def escalated_pk(tenant_id: str, user_id: str) -> str:
+    """Open tasks escalated to a user share the bundles index under this partition (never a bundle's)."""
+    return f"T#{tenant_id}#ESC#{user_id}"
+
+
+def escalated_sk(escalated_at: str, task_id: str) -> str:
+    return f"{escalated_at}#{task_id}"

@@ -145,6 +145,8 @@ class Task(Entity):
     approval_round: int = 1
     snoozed_until: datetime | None = None
     escalations: list[Escalation] = Field(default_factory=list)
+    escalate_after_days: int | None = None
+    escalate_to: str | None = None
     skip_reason: str | None = None
     completed_at: datetime | None = None
     completed_by: str | None = None

@@ -120,6 +120,8 @@ def instantiate_bundle(
                 depends_on=[task_ids[key] for key in definition.depends_on if key in task_ids],
                 has_assistant=definition.assistant is not None,
                 approval=_approval_gate(definition, task_ids),
+                escalate_after_days=template.escalate_after_days if template.escalate_to else None,
+                escalate_to=template.escalate_to if template.escalate_after_days is not None else None,
                 tags=list(definition.tags),
                 version=1,
                 created_at=now,

@@ -120,7 +120,10 @@ def _still_applies(reminder: DueReminder, overdue_from: datetime | None, now: da
 
 
 def reminders_due(task: Task, now: datetime) -> list[DueReminder]:
-    """The reminders that should exist for ``task`` at ``now`` (the sweep creates the missing ones)."""
+    """The reminders that should exist for ``task`` at ``now`` (the sweep creates the missing ones);
+    none while the task is snoozed (what fell due meanwhile is created when the snooze ends)."""
+    if task.snoozed_until is not None and now < task.snoozed_until:
+        return []
     overdue_from = _overdue_from(task)
     result = [r for r in _candidates(task) if r.fire_at <= now and _still_applies(r, overdue_from, now)]
     if task.status.is_open and overdue_from is not None and now >= overdue_from and task.due_date:
@@ -140,9 +143,13 @@ def reminders_due(task: Task, now: datetime) -> list[DueReminder]:
 
 def next_fire_after(task: Task, after: datetime | None) -> datetime | None:
     """The earliest time > ``after`` (any time when None) at which a reminder of ``task`` falls due;
-    None when the task can never fire again in its current state (closed, no dates)."""
+    None when the task can never fire again in its current state (closed, no dates). A snoozed task's
+    next time is never before the end of its snooze, when the sweep ends the snooze."""
     if not task.status.is_open:
         return None
+    until = task.snoozed_until
+    if until is not None and (after is None or after < until):
+        return until
     overdue_from = _overdue_from(task)
     times = [
         r.fire_at

@@ -153,6 +153,12 @@ class WorkflowTemplate(StrictModel):
     triggers: list[Trigger] = Field(default_factory=_manual_only)
     tasks: list[TaskDefinition] = Field(min_length=1)
     tags: list[str] = Field(default_factory=list)
+    escalate_after_days: int | None = Field(
+        default=None, ge=0, le=365, description="Open tasks this many days overdue are escalated once."
+    )
+    escalate_to: str | None = Field(
+        default=None, description="Role (from the bundle's assignees) automatic escalations go to."
+    )
 
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON of the definition (stable across YAML formatting)."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from workengine.dal.bundle_repository import DynamoBundleRepository
-from workengine.dal.items import reminder_item
 from workengine.dal.transactions import TransactionConflict
 from workengine.domain.approval_reminders import rework_reminder
 from workengine.domain.approvals import DecisionRequest, decide
@@ -82,8 +81,6 @@ class ApprovalService:
             reminder = rework_reminder(
                 bundle, outcome.reopened, outcome.task, outcome.approval.comment or "", now
             )
-            transaction = self._repository.new_transaction()
-            transaction.put_new(reminder_item(reminder), f"reminder:{reminder.reminder_id}")
-            change.extra.append(transaction)
+            change.extra.append(self._repository.new_reminders([reminder]))
         self._committer.commit(change)
         return outcome.approval, outcome.task

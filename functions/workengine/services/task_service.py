@@ -64,11 +64,14 @@ class TaskService:
         due_before: date | None,
         limit: int,
         next_token: str | None,
+        include_snoozed: bool = False,
     ) -> tuple[list[Task], str | None]:
+        """Snoozed tasks are left out unless ``include_snoozed``."""
         identity.require(Role.VIEWER)
         user = identity.user_id if assignee == "me" else assignee
         scope = (
             f"tasks:{user}:{status.value if status else ''}:{due_before.isoformat() if due_before else ''}"
+            f":{'all' if include_snoozed else 'awake'}"
         )
         cursor = self._tokens.decode(next_token, identity.tenant_id, scope)
         page = self._repository.list_tasks_for_assignee(
@@ -78,6 +81,7 @@ class TaskService:
             due_before=due_before,
             limit=limit,
             cursor=cursor,
+            awake_at=None if include_snoozed else self._clock(),
         )
         return page.items, self._tokens.encode(identity.tenant_id, scope, page.cursor)
 

@@ -21,6 +21,7 @@ from workengine.handlers.api.routes import (
     health,
     reminders,
     schedules,
+    task_actions,
     tasks,
     templates,
 )
@@ -49,6 +50,7 @@ for _module in (
     bundles,
     tasks,
     approvals,
+    task_actions,
     exports,
     artifacts,
     assistant_jobs,

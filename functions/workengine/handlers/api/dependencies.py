@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from workengine.services.job_service import JobService
     from workengine.services.reminder_service import ReminderService
     from workengine.services.schedule_service import ScheduleService
+    from workengine.services.task_action_service import TaskActionService
+    from workengine.services.task_commit import TaskCommitter
 
 CLAIM_TENANT = "custom:tenant_id"
 CLAIM_ROLE = "custom:role"
@@ -99,12 +101,24 @@ def task_service() -> TaskService:
 
 @lru_cache(maxsize=1)
 def approval_service() -> ApprovalService:
-    from workengine.domain.ids import new_id
     from workengine.services.approval_service import ApprovalService
+
+    return ApprovalService(bundle_repository(), task_committer())
+
+
+@lru_cache(maxsize=1)
+def task_action_service() -> TaskActionService:
+    from workengine.services.task_action_service import TaskActionService
+
+    return TaskActionService(bundle_repository(), task_committer(), page_tokens())
+
+
+@lru_cache(maxsize=1)
+def task_committer() -> TaskCommitter:
+    from workengine.domain.ids import new_id
     from workengine.services.task_commit import TaskCommitter
 
-    committer = TaskCommitter(bundle_repository(), pinned_definitions(), hooks(), new_id)
-    return ApprovalService(bundle_repository(), committer)
+    return TaskCommitter(bundle_repository(), pinned_definitions(), hooks(), new_id)
 
 
 @lru_cache(maxsize=1)
@@ -170,6 +184,8 @@ def reset() -> None:
     ):
         cached.cache_clear()
     approval_service.cache_clear()
+    task_action_service.cache_clear()
+    task_committer.cache_clear()
     export_service.cache_clear()
     artifact_service.cache_clear()
     job_service.cache_clear()

@@ -29,7 +29,11 @@ router = Router()
 Caller = Annotated[Identity, Depends(deps.current_identity)]
 
 
-@router.get("/tasks", summary="Tasks of an assignee ('me' by default), by status and due date")
+@router.get(
+    "/tasks",
+    summary="Tasks of an assignee ('me' by default) by status and due date, or escalated to someone; "
+    "snoozed tasks only with include_snoozed=true",
+)
 def list_tasks(
     identity: Caller,
     assignee: Annotated[str, Query(min_length=1, max_length=128)] = "me",
@@ -37,11 +41,26 @@ def list_tasks(
     due_before: Annotated[date | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     next_token: Annotated[str | None, Query(max_length=2048, pattern=NEXT_TOKEN_PATTERN)] = None,
+    include_snoozed: Annotated[bool, Query()] = False,
+    escalated_to: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
 ) -> TaskPage:
     """Tasks assigned to ``assignee`` (``me`` = the caller, or a user ID), by status and due date (before
-    the given day); paged with ``limit`` and ``next_token``. Any role."""
+    the given day); or, with ``escalated_to`` (``me`` or a user ID), the open tasks last escalated to that
+    person. Snoozed tasks are left out unless ``include_snoozed=true``. Paged with ``limit`` and
+    ``next_token``. Any role."""
+    if escalated_to is not None:
+        items, token = deps.task_action_service().list_escalated(
+            identity, escalated_to, include_snoozed=include_snoozed, limit=limit, next_token=next_token
+        )
+        return TaskPage(items=items, next_token=token)
     items, token = deps.task_service().list_tasks(
-        identity, assignee=assignee, status=status, due_before=due_before, limit=limit, next_token=next_token
+        identity,
+        assignee=assignee,
+        status=status,
+        due_before=due_before,
+        limit=limit,
+        next_token=next_token,
+        include_snoozed=include_snoozed,
     )
     return TaskPage(items=items, next_token=token)
 
