@@ -1,16 +1,15 @@
-"""The local moto wrapper: requests run one at a time, and a repeated TransactWriteItems token gets the
-first answer instead of being applied twice (DynamoDB's idempotency, which moto lacks)."""
+"""The local moto wrapper: a repeated TransactWriteItems token gets the first answer instead of being
+applied twice (DynamoDB's idempotency, which moto lacks)."""
 
 from __future__ import annotations
 
 import io
 import json
-import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from workengine_tools.local.moto_server import TRANSACT_TARGET, serialised
+from workengine_tools.local.moto_backend_server import TRANSACT_TARGET, one_at_a_time
 
 
 class CountingApp:
@@ -44,7 +43,7 @@ def call(app: Any, environ: dict[str, Any]) -> tuple[str, bytes]:
 
 def test_a_repeated_transaction_token_is_answered_without_applying_it_again() -> None:
     inner = CountingApp()
-    app = serialised(inner)
+    app = one_at_a_time(inner)
 
     first = call(app, request("tok-1"))
     retry = call(app, request("tok-1"))
@@ -57,7 +56,7 @@ def test_a_repeated_transaction_token_is_answered_without_applying_it_again() ->
 
 def test_other_requests_pass_through_every_time() -> None:
     inner = CountingApp()
-    app = serialised(inner)
+    app = one_at_a_time(inner)
 
     call(app, request(None))
     call(app, request(None))
@@ -65,16 +64,3 @@ def test_other_requests_pass_through_every_time() -> None:
     call(app, request("same", target="DynamoDB_20120810.PutItem"))
 
     assert inner.calls == 4
-
-
-def test_requests_run_one_at_a_time() -> None:
-    inner = CountingApp(delay=0.02)
-    app = serialised(inner)
-
-    threads = [threading.Thread(target=call, args=(app, request(f"t{i}"))) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert inner.calls == 8 and inner.most_active == 1

@@ -35,6 +35,8 @@ TAG_DESCRIPTIONS = {
     "templates": "Git-backed workflow templates (read-only).",
     "bundles": "Bundles: runs of a template, with their tasks and audit trail.",
     "tasks": "Tasks of bundles: status, assignee, dates, proof and comments.",
+    "approvals": "Approval steps: approvers' decisions, rework rounds.",
+    "task-actions": "Snooze, escalate, reassign or skip a task.",
     "artifacts": "Files attached to a bundle, uploaded and downloaded through presigned S3 URLs.",
     "assistant-jobs": "Assistant jobs: prompts run by a model provider, output checked against a schema.",
     "reminders": "Reminders the sweep and task changes create.",

@@ -17,8 +17,6 @@ from workengine.handlers.api.task_workflow_schemas import (
     ReassignBody,
     SnoozeBody,
     TaskActionBody,
-    error_responses,
-    json_response,
 )
 from workengine.observability import metrics
 
@@ -37,22 +35,13 @@ def to_action(body: TaskActionBody) -> TaskAction:
     return Skip(reason=body.reason)
 
 
-@router.post(
-    "/tasks/<task_id>/actions",
-    summary="Snooze, escalate, reassign or skip a task",
-    operation_id="actOnTask",
-    tags=["tasks"],
-    responses={
-        200: json_response("The task after the action", TaskEnvelope),
-        **error_responses(
-            s403="FORBIDDEN (viewers can take no action)",
-            s404="NOT_FOUND",
-            s409="VERSION_CONFLICT",
-            s422="VALIDATION_ERROR (target, snooze time, reason) or INVALID_TRANSITION (task closed)",
-        ),
-    },
-)
+@router.post("/tasks/<task_id>/actions", summary="Snooze, escalate, reassign or skip a task")
 def act_on_task(task_id: str, body: Annotated[TaskActionBody, Body()], identity: Caller) -> TaskEnvelope:
+    """One action on an open task (422 ``INVALID_TRANSITION`` on a done or skipped one), with one audit
+    event: ``snooze`` until a time at most 90 days ahead (hidden from ``GET /tasks`` and silent until
+    then); ``escalate`` to a role or ``user:<id>`` with a reason (an ``escalation`` reminder); ``reassign``
+    to a role or ``user:<id>``; ``skip`` with a reason. Roles resolve through the bundle's assignees.
+    Member or admin."""
     task = deps.task_action_service().act(identity, task_id, to_action(body))
     metrics.add_metric(name=f"TaskAction_{body.action}", unit="Count", value=1)
     return TaskEnvelope(task=task)
