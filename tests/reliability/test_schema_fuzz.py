@@ -1,5 +1,6 @@
-"""Schemathesis against the local server's ``/openapi.json`` with valid tokens: no 5xx, every response
-conforms to the documented schema, every 4xx carries the contract's error body."""
+"""Schemathesis against the local server's ``/openapi.json`` with valid tokens: no 5xx, every status
+documented, every response conforms to the documented schema (error codes included), every 4xx carries
+the contract's error body."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from tests.integration.test_bundles_api import create
 from tests.reliability.conftest import LocalServer
@@ -60,7 +61,7 @@ def test_every_documented_operation_survives_generated_requests(
             case.call_and_validate(
                 base_url=local_server.base_url,
                 headers=headers,
-                checks=[not_a_server_error, response_schema_conformance],
+                checks=[not_a_server_error, response_schema_conformance, status_code_conformance],
                 additional_checks=[contract_error_body],
                 timeout=30,
             )
