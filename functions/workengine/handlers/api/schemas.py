@@ -162,11 +162,11 @@ _TEMPLATE_FIELDS: dict[str, Any] = {
 TemplateDetail = create_model(
     "TemplateDetail",
     __doc__="A template's full definition as the catalog holds it now, plus its pinned version.",
+    **_TEMPLATE_FIELDS,
     pinned_version=(
         str,
         Field(description="What a bundle created now records as template_version: version + content hash."),
     ),
-    **_TEMPLATE_FIELDS,
 )
 
 
