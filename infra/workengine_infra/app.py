@@ -33,6 +33,12 @@ def config_from_context(app: App) -> StackConfig:
         allowed_origins=[origin.strip() for origin in origins.split(",") if origin.strip()],
         alarm_email=context(c.CONTEXT_ALARM_EMAIL) or None,
         bedrock_model_id=str(model_id) if bedrock else None,
+        export_worker_concurrency=int(
+            context(c.CONTEXT_EXPORT_WORKER_CONCURRENCY) or c.DEFAULT_EXPORT_WORKER_CONCURRENCY
+        ),
+        jobs_worker_concurrency=int(
+            context(c.CONTEXT_JOBS_WORKER_CONCURRENCY) or c.DEFAULT_JOBS_WORKER_CONCURRENCY
+        ),
     )
 
 

@@ -23,6 +23,10 @@ CONTEXT_ALLOWED_ORIGINS = "workengine:allowed_origins"  # comma-separated browse
 CONTEXT_ALARM_EMAIL = "workengine:alarm_email"  # optional e-mail subscribed to the alarm topic
 CONTEXT_ASSISTANT_PROVIDER = "workengine:assistant_provider"  # local (default) | bedrock
 CONTEXT_BEDROCK_MODEL_ID = "workengine:bedrock_model_id"  # default: Settings.bedrock_model_id
+CONTEXT_EXPORT_WORKER_CONCURRENCY = "workengine:export_worker_concurrency"  # reserved concurrency
+CONTEXT_JOBS_WORKER_CONCURRENCY = "workengine:jobs_worker_concurrency"  # reserved concurrency
+DEFAULT_EXPORT_WORKER_CONCURRENCY = 2
+DEFAULT_JOBS_WORKER_CONCURRENCY = 5
 ENV_SKIP_BUNDLING = "WORKENGINE_SKIP_BUNDLING"  # "1" does what -c workengine:bundle=skip does
 
 PROD_STAGE = "prod"
@@ -79,5 +83,7 @@ ROLE_ATTRIBUTE = "role"  # Cognito custom attribute → claim custom:role
 # ---- observability ------------------------------------------------------------------------------------
 LOG_RETENTION_DAYS_DEV = 14
 LOG_RETENTION_DAYS_PROD = 90
+DURATION_ALARMED_FUNCTIONS = ("export_worker",)  # keys of FunctionsConstruct.all
+DURATION_ALARM_FRACTION = 0.8  # alarm when the longest run of a period reaches 80% of the timeout
 API_5XX_ALARM_THRESHOLD = 5  # 5xx responses per 5 minutes
 ALARM_PERIOD_MINUTES = 5

@@ -5,6 +5,7 @@ prefixes, queue, bus, secret and function)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
@@ -14,29 +15,56 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from workengine.dal import table as t
 from workengine_infra import constants as c
 from workengine_infra.bundling import function_code
 from workengine_infra.data import DataConstruct
 from workengine_infra.events import EventsConstruct, dead_letter_queue
 
-TABLE_READ_ACTIONS = (
-    "dynamodb:GetItem",
-    "dynamodb:BatchGetItem",
-    "dynamodb:Query",
-    "dynamodb:ConditionCheckItem",
-)
-TABLE_WRITE_ACTIONS = (
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:BatchWriteItem",
-)
 XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+
+
+# Cross-region inference profiles are named <geography>.<model id>; many current models are served
+# only through one.
+INFERENCE_PROFILE_GEOGRAPHIES = ("us", "eu", "apac", "us-gov", "global", "jp", "au", "ca")
+
+
+def bedrock_model_arns(stack: Stack, model_id: str) -> list[str]:
+    """What ``bedrock:InvokeModel`` must allow for ``model_id``: a foundation model in this region; an
+    inference profile (``eu.anthropic...``) plus the foundation model in the regions it routes to; an ARN
+    (an application inference profile or a provisioned model) as given."""
+    if model_id.startswith("arn:"):
+        return [model_id]
+    geography, _, base_model = model_id.partition(".")
+    if geography in INFERENCE_PROFILE_GEOGRAPHIES and base_model:
+        return [
+            stack.format_arn(service="bedrock", resource="inference-profile", resource_name=model_id),
+            stack.format_arn(
+                service="bedrock",
+                region="*",
+                account="",
+                resource="foundation-model",
+                resource_name=base_model,
+            ),
+        ]
+    return [
+        stack.format_arn(service="bedrock", account="", resource="foundation-model", resource_name=model_id)
+    ]
 
 
 def env_name(settings_field: str) -> str:
     """The environment variable ``workengine.settings.Settings`` reads ``settings_field`` from."""
     return f"WORKENGINE_{settings_field.upper()}"
+
+
+@dataclass(frozen=True)
+class TableAccess:
+    """What a function calls on the table: ``actions`` on the table itself (a TransactWriteItems needs the
+    action of each of its parts) and Query on the named ``indexes``. tests/infra/test_iam_matches_calls.py
+    derives both from a recorded run of the handler and fails on any difference."""
+
+    actions: tuple[str, ...] = ()
+    indexes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,11 +74,45 @@ class FunctionSpec:
     description: str
     memory_mb: int
     timeout: Duration
+    table: TableAccess = TableAccess()
 
 
-API = FunctionSpec("Api", c.API_HANDLER, "HTTP API (all routes)", 1024, Duration.seconds(29))
+API = FunctionSpec(
+    "Api",
+    c.API_HANDLER,
+    "HTTP API (all routes)",
+    1024,
+    Duration.seconds(29),
+    TableAccess(
+        (
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            # Powertools idempotency deletes its record when the create fails
+            "dynamodb:DeleteItem",
+            # a bundle too large for one transaction is removed again when its create fails
+            "dynamodb:BatchWriteItem",
+        ),
+        (t.GSI_ASSIGNEE, t.GSI_BUNDLES, t.GSI_ENTITY, t.GSI_TEMPLATE),
+    ),
+)
 SWEEP = FunctionSpec(
-    "Sweep", c.SWEEP_HANDLER, "Reminder sweep and recurring schedules", 512, Duration.minutes(5)
+    "Sweep",
+    c.SWEEP_HANDLER,
+    "Reminder sweep and recurring schedules",
+    512,
+    Duration.minutes(5),
+    TableAccess(
+        (
+            "dynamodb:BatchGetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:BatchWriteItem",  # a failed oversized occurrence is removed again
+        ),
+        (t.GSI_DUE,),
+    ),
 )
 JOBS_WORKER = FunctionSpec(
     "JobsWorker",
@@ -58,6 +120,7 @@ JOBS_WORKER = FunctionSpec(
     "Assistant-job worker (SQS)",
     512,
     Duration.seconds(c.JOBS_WORKER_TIMEOUT_SECONDS),
+    TableAccess(("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem")),
 )
 ARTIFACT_UPLOADED = FunctionSpec(
     "ArtifactUploaded",
@@ -66,9 +129,15 @@ ARTIFACT_UPLOADED = FunctionSpec(
     # The check hashes the object (SHA-256) when S3 holds no full-object checksum: up to 1 GB streamed.
     512,
     Duration.seconds(120),
+    TableAccess(("dynamodb:GetItem", "dynamodb:PutItem")),
 )
 EXPORT_WORKER = FunctionSpec(
-    "ExportWorker", c.EXPORT_WORKER_HANDLER, "Tenant export runner", 1024, Duration.minutes(15)
+    "ExportWorker",
+    c.EXPORT_WORKER_HANDLER,
+    "Tenant export runner",
+    1024,
+    Duration.minutes(15),
+    TableAccess(("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"), (t.GSI_BUNDLES,)),
 )
 
 
@@ -86,8 +155,10 @@ class WorkEngineFunction(Construct):
         log_retention: logs.RetentionDays,
         removal: RemovalPolicy,
         dead_letter: sqs.IQueue | None = None,
+        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, spec.construct_id)
+        self.spec = spec
         self.log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=removal)
         self.role = iam.Role(
             self,
@@ -114,6 +185,7 @@ class WorkEngineFunction(Construct):
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
             log_group=self.log_group,
             dead_letter_queue=dead_letter,
+            reserved_concurrent_executions=reserved_concurrency,
             retry_attempts=c.ASYNC_RETRY_ATTEMPTS if dead_letter is not None else None,
             max_event_age=Duration.hours(c.ASYNC_MAX_EVENT_AGE_HOURS) if dead_letter is not None else None,
         )
@@ -146,6 +218,8 @@ class FunctionsConstruct(Construct):
         prod: bool,
         install_dependencies: bool,
         bedrock_model_id: str | None,
+        export_worker_concurrency: int = c.DEFAULT_EXPORT_WORKER_CONCURRENCY,
+        jobs_worker_concurrency: int = c.DEFAULT_JOBS_WORKER_CONCURRENCY,
     ) -> None:
         super().__init__(scope, construct_id)
         self._data = data
@@ -162,7 +236,7 @@ class FunctionsConstruct(Construct):
         }
 
         def make(
-            spec: FunctionSpec, extra_env: dict[str, str] | None = None, **kwargs: sqs.IQueue
+            spec: FunctionSpec, extra_env: dict[str, str] | None = None, **kwargs: Any
         ) -> WorkEngineFunction:
             return WorkEngineFunction(
                 self,
@@ -176,7 +250,10 @@ class FunctionsConstruct(Construct):
 
         # Export runs asynchronously (the API invokes it with InvocationType=Event); failures land here.
         self.export_dlq = dead_letter_queue(self, "ExportDeadLetterQueue", target_of="the export worker")
-        self.export_worker = make(EXPORT_WORKER, dead_letter=self.export_dlq)
+        # Reserved concurrency bounds the 15-minute, 1 GB export runs (and the table reads they make).
+        self.export_worker = make(
+            EXPORT_WORKER, dead_letter=self.export_dlq, reserved_concurrency=export_worker_concurrency
+        )
         self.api = make(
             API,
             {
@@ -197,7 +274,8 @@ class FunctionsConstruct(Construct):
                 env_name("assistant_provider"): "bedrock",
                 env_name("bedrock_model_id"): bedrock_model_id,
             }
-        self.jobs_worker = make(JOBS_WORKER, assistant_env)
+        # Reserved concurrency bounds the model calls (cost, Bedrock quotas) the queue can drive at once.
+        self.jobs_worker = make(JOBS_WORKER, assistant_env, reserved_concurrency=jobs_worker_concurrency)
         self.artifact_uploaded_dlq = dead_letter_queue(
             self, "ArtifactUploadedDeadLetterQueue", target_of="the artifact-uploaded function"
         )
@@ -217,7 +295,7 @@ class FunctionsConstruct(Construct):
 
         # ---- grants ----------------------------------------------------------------------------------
         for fn in self.all.values():
-            self._table_read_write(fn)
+            self._table(fn, fn.spec.table)
         artifacts, exports = c.ARTIFACTS_PREFIX, c.EXPORTS_PREFIX
         # Presigned URLs carry the signer's permissions: upload and download artifacts, download exports.
         # PutObjectTagging: archiving a bundle tags its binaries for the lifecycle rule.
@@ -231,36 +309,48 @@ class FunctionsConstruct(Construct):
 
         self.jobs_worker.function.add_event_source(
             sources.SqsEventSource(
-                messaging.jobs_queue, batch_size=c.JOBS_BATCH_SIZE, report_batch_item_failures=True
+                messaging.jobs_queue,
+                batch_size=c.JOBS_BATCH_SIZE,
+                report_batch_item_failures=True,
+                # the poller never scales past the reserved concurrency (no throttled, re-queued batches)
+                max_concurrency=max(2, jobs_worker_concurrency),
             )
         )
         if bedrock_model_id:
             self.jobs_worker.allow(
-                ("bedrock:InvokeModel",),
-                [
-                    Stack.of(self).format_arn(
-                        service="bedrock",
-                        account="",
-                        resource="foundation-model",
-                        resource_name=bedrock_model_id,
-                    )
-                ],
+                ("bedrock:InvokeModel",), bedrock_model_arns(Stack.of(self), bedrock_model_id)
             )
 
-        # HeadObject (GetObject) to check the upload; DeleteObject to drop a refused one.
+        # HeadObject (GetObject) to check the upload; DeleteObject to drop a refused one. The upload may be
+        # gone (or never made): ListBucket makes S3 answer 404 instead of 403 for a missing key.
         self._objects(self.artifact_uploaded, artifacts, ("s3:GetObject", "s3:DeleteObject"))
+        self._list(self.artifact_uploaded, artifacts)
         # upload_file uses multipart for large archives; AbortMultipartUpload cleans up a failed one.
-        self._objects(
-            self.export_worker, exports, ("s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload")
-        )
+        self._objects(self.export_worker, exports, ("s3:PutObject", "s3:AbortMultipartUpload"))
+        # Binaries of pending or deleted artifacts are absent: ListBucket turns their 403 into a 404.
         self._objects(self.export_worker, artifacts, ("s3:GetObject",))
+        self._list(self.export_worker, artifacts)
 
-    def _table_read_write(self, fn: WorkEngineFunction) -> None:
+    def _table(self, fn: WorkEngineFunction, access: TableAccess) -> None:
         table_arn = self._data.table.table_arn
-        # Each index named, not "<table>/index/*": a new index needs a deliberate grant.
-        index_arns = [f"{table_arn}/index/{name}" for name in self._data.index_names]
-        fn.allow(TABLE_READ_ACTIONS, [table_arn, *index_arns])
-        fn.allow(TABLE_WRITE_ACTIONS, [table_arn])
+        if access.actions:
+            fn.allow(access.actions, [table_arn])
+        if access.indexes:
+            # Each index named, not "<table>/index/*": a new index needs a deliberate grant.
+            unknown = set(access.indexes) - set(self._data.index_names)
+            if unknown:
+                raise ValueError(f"{fn.spec.construct_id}: no such index {sorted(unknown)}")
+            fn.allow(("dynamodb:Query",), [f"{table_arn}/index/{name}" for name in access.indexes])
+
+    def _list(self, fn: WorkEngineFunction, prefix: str) -> None:
+        """ListBucket on the bucket, limited to keys under ``prefix``."""
+        fn.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[self._data.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+            )
+        )
 
     def _objects(self, fn: WorkEngineFunction, prefix: str, actions: tuple[str, ...]) -> None:
         bucket = self._data.bucket

@@ -1,4 +1,5 @@
-"""Monitoring: alarms on function errors and throttles, dead-letter queue depth and API 5xx, all
+"""Monitoring: alarms on function errors and throttles, export duration near its timeout, table
+throttling, dead-letter queue depth and API 5xx, all
 notifying one encrypted SNS topic (optionally with an e-mail subscription)."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -30,6 +32,8 @@ class MonitoringConstruct(Construct):
         dead_letter_queues: dict[str, sqs.IQueue],
         http_api: apigw.HttpApi,
         alarm_email: str | None,
+        table: dynamodb.ITable,
+        timeouts: dict[str, Duration],
     ) -> None:
         super().__init__(scope, construct_id)
         # CloudWatch can only publish to a topic encrypted with a customer managed key it may use.
@@ -47,6 +51,21 @@ class MonitoringConstruct(Construct):
         for name, fn in functions.items():
             self._alarm(f"{name}-errors", fn.metric_errors(period=PERIOD, statistic="Sum"), threshold=1)
             self._alarm(f"{name}-throttles", fn.metric_throttles(period=PERIOD, statistic="Sum"), threshold=1)
+        # Long runs close to their timeout fail next time the data grows (the export worker above all).
+        for name in c.DURATION_ALARMED_FUNCTIONS:
+            limit_ms = timeouts[name].to_milliseconds() * c.DURATION_ALARM_FRACTION
+            self._alarm(
+                f"{name}-duration-near-timeout",
+                functions[name].metric_duration(period=PERIOD, statistic="Maximum"),
+                threshold=limit_ms,
+            )
+        # On-demand tables throttle too (partition limits, sudden 2x peaks): reads and writes.
+        for kind in ("Read", "Write"):
+            self._alarm(
+                f"table-{kind.lower()}-throttles",
+                table.metric(f"{kind}ThrottleEvents", period=PERIOD, statistic="Sum"),
+                threshold=1,
+            )
         for name, queue in dead_letter_queues.items():
             self._alarm(
                 f"{name}-dlq-depth",

@@ -23,10 +23,22 @@ class StackConfig:
     allowed_origins: list[str] = field(default_factory=lambda: ["*"])
     alarm_email: str | None = None
     bedrock_model_id: str | None = None  # set: the assistant worker calls this Bedrock model
+    export_worker_concurrency: int = c.DEFAULT_EXPORT_WORKER_CONCURRENCY
+    jobs_worker_concurrency: int = c.DEFAULT_JOBS_WORKER_CONCURRENCY
 
     @property
     def prod(self) -> bool:
         return self.stage == c.PROD_STAGE
+
+    def __post_init__(self) -> None:
+        if not self.prod:
+            return
+        if not self.allowed_origins or "*" in self.allowed_origins:
+            raise ValueError(
+                f"prod needs explicit browser origins: -c {c.CONTEXT_ALLOWED_ORIGINS}=https://app.example.com"
+            )
+        if not self.alarm_email:
+            raise ValueError(f"prod needs an alarm subscriber: -c {c.CONTEXT_ALARM_EMAIL}=ops@example.com")
 
 
 class WorkEngineStack(Stack):
@@ -49,6 +61,8 @@ class WorkEngineStack(Stack):
             prod=config.prod,
             install_dependencies=config.install_dependencies,
             bedrock_model_id=config.bedrock_model_id,
+            export_worker_concurrency=config.export_worker_concurrency,
+            jobs_worker_concurrency=config.jobs_worker_concurrency,
         )
         self.api = ApiConstruct(
             self,
@@ -76,6 +90,8 @@ class WorkEngineStack(Stack):
             },
             http_api=self.api.http_api,
             alarm_email=config.alarm_email,
+            table=self.data.table,
+            timeouts={name: fn.spec.timeout for name, fn in self.functions.all.items()},
         )
         self._outputs()
 

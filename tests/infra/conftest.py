@@ -16,6 +16,8 @@ INFRA_DIR = Path(__file__).resolve().parents[2] / "infra"
 if str(INFRA_DIR) not in sys.path:
     sys.path.insert(0, str(INFRA_DIR))
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+PROD_ORIGIN = "https://app.example.com"
+PROD_ALARM_EMAIL = "ops@example.com"
 
 
 @dataclass
@@ -43,7 +45,10 @@ class Synthesized:
 def _synthesize(stage: str, outdir: Path) -> Synthesized:
     from workengine_infra.app import build_app
 
-    app, stack = build_app({"stage": stage, "workengine:bundle": "skip"}, outdir=str(outdir))
+    context = {"stage": stage, "workengine:bundle": "skip"}
+    if stage == "prod":  # prod refuses to synthesize without explicit origins and an alarm subscriber
+        context |= {"workengine:allowed_origins": PROD_ORIGIN, "workengine:alarm_email": PROD_ALARM_EMAIL}
+    app, stack = build_app(context, outdir=str(outdir))
     try:
         app.synth()
     except RuntimeError as exc:  # cdk-nag errors (or any other validation) fail the synth

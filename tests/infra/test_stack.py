@@ -470,7 +470,11 @@ def test_each_function_gets_only_the_grants_it_needs(dev: Synthesized) -> None:
     uploaded = actions_of(dev, c.ARTIFACT_UPLOADED_HANDLER)
     export = actions_of(dev, c.EXPORT_WORKER_HANDLER)
     everyone = [api, sweep, worker, uploaded, export]
-    assert all({"dynamodb:Query", "dynamodb:PutItem"} <= actions for actions in everyone)
+    # table actions are per function (test_iam_matches_calls.py checks them against recorded calls)
+    assert all({"dynamodb:PutItem"} <= actions for actions in everyone)
+    assert not [a for a in everyone if {"dynamodb:Scan", "dynamodb:ConditionCheckItem"} & a]
+    assert [a for a in everyone if "dynamodb:DeleteItem" in a] == [api]  # idempotency record only
+    assert [a for a in everyone if "s3:ListBucket" in a] == [uploaded, export]
     assert [a for a in everyone if "events:PutEvents" in a] == [sweep]
     assert [a for a in everyone if "lambda:InvokeFunction" in a] == [api]
     assert [a for a in everyone if "secretsmanager:GetSecretValue" in a] == [api]
@@ -498,6 +502,13 @@ def test_bucket_grants_are_limited_to_object_prefixes(dev: Synthesized) -> None:
     for key, policy in dev.of_type("AWS::IAM::Policy").items():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             if not any(a.startswith("s3:") for a in as_list(statement["Action"])):
+                continue
+            if as_list(statement["Action"]) == ["s3:ListBucket"]:
+                # on the bucket, only for keys under one of the prefixes (404 instead of 403 when absent)
+                assert statement["Resource"] == {"Fn::GetAtt": [bucket_id, "Arn"]}
+                assert statement["Condition"]["StringLike"]["s3:prefix"] in (
+                    [f"{c.ARTIFACTS_PREFIX}*"], f"{c.ARTIFACTS_PREFIX}*",
+                ), key  # fmt: skip
                 continue
             for resource in as_list(statement["Resource"]):
                 suffix = resource["Fn::Join"][1][-1]

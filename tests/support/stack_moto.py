@@ -53,8 +53,8 @@ class Physical:
     attributes: dict[str, str] = field(default_factory=dict)
 
 
-def _name(logical_id: str) -> str:
-    return f"we-{logical_id.lower()}"[:63]
+def _name(stack: MotoStack, logical_id: str) -> str:
+    return f"{stack.prefix}-{logical_id.lower()}"[:63]
 
 
 @dataclass
@@ -64,6 +64,8 @@ class MotoStack:
     template: dict[str, Any]
     endpoint: str
     physical: dict[str, Physical] = field(default_factory=dict)
+    # moto keeps one backend per process: stacks of one process must not share physical names
+    prefix: str = field(default_factory=lambda: f"we{secrets.token_hex(3)}")
 
     def client(self, service: str) -> Any:
         return boto3.client(
@@ -110,25 +112,25 @@ class MotoStack:
 
 
 def _table(stack: MotoStack, logical_id: str) -> Physical:
-    name = _name(logical_id)
+    name = _name(stack, logical_id)
     stack.client("dynamodb").create_table(**create_table_kwargs(name))
     return Physical(name, {"Arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"})
 
 
 def _bucket(stack: MotoStack, logical_id: str) -> Physical:
-    name = _name(logical_id)
+    name = _name(stack, logical_id)
     stack.client("s3").create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
     return Physical(name, {"Arn": f"arn:aws:s3:::{name}"})
 
 
 def _event_bus(stack: MotoStack, logical_id: str) -> Physical:
-    name = _name(logical_id)
+    name = _name(stack, logical_id)
     arn = stack.client("events").create_event_bus(Name=name)["EventBusArn"]
     return Physical(name, {"Arn": arn, "Name": name})
 
 
 def _queue(stack: MotoStack, logical_id: str) -> Physical:
-    name = _name(logical_id)
+    name = _name(stack, logical_id)
     sqs = stack.client("sqs")
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -137,13 +139,13 @@ def _queue(stack: MotoStack, logical_id: str) -> Physical:
 
 def _secret(stack: MotoStack, logical_id: str) -> Physical:
     arn = stack.client("secretsmanager").create_secret(
-        Name=_name(logical_id), SecretString=secrets.token_urlsafe(32)
+        Name=_name(stack, logical_id), SecretString=secrets.token_urlsafe(32)
     )["ARN"]
     return Physical(arn, {"Id": arn})
 
 
 def _function(stack: MotoStack, logical_id: str) -> Physical:
-    name = _name(logical_id)
+    name = _name(stack, logical_id)
     return Physical(name, {"Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"})
 
 
