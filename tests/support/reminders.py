@@ -13,6 +13,7 @@ from workengine.dal.aws import client
 from workengine.dal.reminder_repository import DynamoReminderRepository
 from workengine.domain.enums import Role
 from workengine.domain.identity import Identity
+from workengine.domain.ids import new_id
 from workengine.domain.instantiation import InstantiatedBundle, NewBundleRequest
 from workengine.domain.task_rules import TaskChange
 from workengine.handlers.api import dependencies as deps
@@ -21,6 +22,7 @@ from workengine.services.bundle_service import BundleService
 from workengine.services.reminder_publisher import ReminderPublisher
 from workengine.services.schedule_service import ScheduleService
 from workengine.services.sweep_service import SweepReport, SweepService
+from workengine.services.task_action_sweep import TaskActionSweep
 from workengine.services.task_service import TaskService
 from workengine.settings import get_settings
 from workengine_tools.bench.harness import ItemReads
@@ -75,6 +77,7 @@ class World:
             ReminderPublisher(events or client("events"), settings.event_bus_name, max_attempts=3),
             self.schedules(),
             lookback_days=settings.sweep_lookback_days,
+            visitors=[TaskActionSweep(deps.bundle_repository(), new_id)],
         )
 
     def sweep(self, now: datetime, **kwargs: Any) -> SweepReport:

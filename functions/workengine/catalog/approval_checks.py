@@ -1,4 +1,5 @@
-"""Template checks of approval steps: approvers, ``required`` and the ``on_reject`` rework task."""
+"""Template checks of approval steps (approvers, ``required``, the ``on_reject`` rework task) and of
+automatic escalation (``escalate_after_days`` with ``escalate_to``)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,20 @@ if TYPE_CHECKING:
     from workengine.catalog.checks import TemplateChecker
 
 
+def check_escalation(checker: TemplateChecker) -> None:
+    from workengine.catalog.checks import ROLE_PATTERN
+
+    days, role = checker.template.escalate_after_days, checker.template.escalate_to
+    if (days is None) != (role is None):
+        checker.report("escalate_to", "escalate_after_days and escalate_to go together")
+    if role is not None and not ROLE_PATTERN.match(role):
+        checker.report("escalate_to", f"{role!r} must be a role name of the bundle's assignees")
+
+
 def check_approvals(checker: TemplateChecker) -> None:
     from workengine.catalog.checks import ROLE_PATTERN, USER_PREFIX
+
+    check_escalation(checker)
 
     for index, task in enumerate(checker.template.tasks):
         field = f"tasks[{index}].approval"

@@ -39,7 +39,9 @@ def build_schedule_service(
 
 
 def build_sweep_service(settings: Settings, catalog: TemplateCatalog) -> SweepService:
+    from workengine.domain.ids import new_id
     from workengine.services.default_hooks import build_hooks
+    from workengine.services.task_action_sweep import TaskActionSweep
 
     bundles = DynamoBundleRepository(client("dynamodb"), settings.table_name)
     return SweepService(
@@ -49,4 +51,5 @@ def build_sweep_service(settings: Settings, catalog: TemplateCatalog) -> SweepSe
         ),
         build_schedule_service(settings, bundles, catalog, build_hooks(settings)),
         lookback_days=settings.sweep_lookback_days,
+        visitors=[TaskActionSweep(bundles, new_id)],
     )

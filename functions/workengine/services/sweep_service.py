@@ -8,8 +8,10 @@ after EventBridge accepted it. A rerun after a crash therefore finishes the work
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from workengine.dal.due_index import DUE_SHARDS
 from workengine.dal.reminder_repository import DynamoReminderRepository
@@ -19,6 +21,13 @@ from workengine.domain.reminder_rules import next_fire_after, reminder_id, remin
 from workengine.observability import logger, metrics
 from workengine.services.reminder_publisher import ReminderPublisher
 from workengine.services.schedule_service import ScheduleService
+
+
+class DueTaskVisitor(Protocol):
+    """Extension point: sees the due tasks of active bundles before their reminders are derived (e.g.
+    ending snoozes and escalating overdue tasks, ``services/task_action_sweep.py``)."""
+
+    def visit(self, due: Sequence[tuple[Task, Bundle]], now: datetime) -> None: ...
 
 
 @dataclass
@@ -52,11 +61,13 @@ class SweepService:
         schedules: ScheduleService | None = None,
         *,
         lookback_days: int = 7,
+        visitors: Sequence[DueTaskVisitor] = (),
     ) -> None:
         self._repository = repository
         self._publisher = publisher
         self._schedules = schedules
         self._lookback_days = lookback_days
+        self._visitors = tuple(visitors)
 
     def run(self, now: datetime) -> SweepReport:
         now = now.astimezone(UTC)
@@ -90,6 +101,14 @@ class SweepService:
         tasks = self._due_tasks(now)
         report.tasks_examined = len(tasks)
         bundles = self._repository.get_bundles({(task.tenant_id, task.bundle_id) for task in tasks})
+        active = [
+            (task, bundle)
+            for task in tasks
+            if (bundle := bundles.get((task.tenant_id, task.bundle_id))) is not None
+            and bundle.status is BundleStatus.ACTIVE
+        ]
+        for visitor in self._visitors:
+            visitor.visit(active, now)
         created: list[Reminder] = []
         for task in tasks:
             bundle = bundles.get((task.tenant_id, task.bundle_id))
