@@ -128,8 +128,8 @@ def test_find_variables_raises_on_malformed_text() -> None:
 
 
 def test_known_roots() -> None:
-    assert frozenset({"bundle", "task", "outputs"}) == KNOWN_PROMPT_ROOTS
-    assert frozenset({"anchor_date", "occurrence_date", "template"}) == KNOWN_TITLE_ROOTS
+    assert frozenset({"bundle", "task", "outputs", "inputs", "tasks"}) == KNOWN_PROMPT_ROOTS
+    assert frozenset({"anchor_date", "occurrence_date", "template", "inputs"}) == KNOWN_TITLE_ROOTS
 
 
 def test_attributes_of_models_resolve() -> None:

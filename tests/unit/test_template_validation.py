@@ -171,7 +171,7 @@ def test_unknown_prompt_root(tmp_path: Path) -> None:
     found = messages(write_content(tmp_path, template))
     assert found == [
         "content/templates/sample.yaml: tasks[0].assistant.prompt: unknown variable root 'user' in "
-        "{{ user.name }} (known: bundle, outputs, task)"
+        "{{ user.name }} (known: bundle, inputs, outputs, task, tasks)"
     ]
 
 
@@ -303,3 +303,41 @@ def test_cli_schema_prints_json_schema(capsys: pytest.CaptureFixture[str]) -> No
     assert main(["templates", "schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["title"] == "WorkflowTemplate"
+
+
+DATA_INPUTS = [
+    {"key": "client", "title": "Client", "type": "text", "required": True},
+    {"key": "note", "title": "Note", "type": "text"},
+]
+DATA_FIELDS = [{"key": "risk", "title": "Risk", "type": "choice", "choices": ["low", "high"]}]
+
+
+def test_workflow_data_references_are_checked(tmp_path: Path) -> None:
+    template = broken(inputs=DATA_INPUTS, examples=[{"inputs": {"client": "Acme", "colour": "red"}}])
+    template["tasks"][0]["title"] = "Draft for {{ inputs.client }} ({{ inputs.note }}, {{ inputs.nope }})"
+    template["tasks"][0]["fields"] = [*DATA_FIELDS, *DATA_FIELDS]
+    template["tasks"][1]["assistant"] = {
+        "prompt": "{{ inputs.client }} {{ inputs.missing }} {{ tasks.draft.fields.risk }} "
+        "{{ tasks.draft.fields.size }} {{ tasks.ghost.status }} {{ tasks.draft.owner }}"
+    }
+    template["triggers"][0]["title_pattern"] = "Sample {{ inputs.client }} {{ inputs.note }}"
+
+    found = messages(write_content(tmp_path, template))
+
+    prefix = "content/templates/sample.yaml: "
+    assert sorted(found) == sorted(
+        prefix + message
+        for message in [
+            "tasks[0].title: input 'note' in {{ inputs.note }} must be required or have a default",
+            "tasks[0].title: unknown input 'nope' in {{ inputs.nope }}",
+            "tasks[0].fields[1].key: duplicate field key 'risk'",
+            "tasks[1].assistant.prompt: {{ inputs.missing }} must name an input of the template: "
+            "inputs.<key>",
+            "tasks[1].assistant.prompt: task 'draft' has no field 'size' in {{ tasks.draft.fields.size }}",
+            "tasks[1].assistant.prompt: unknown task key 'ghost' in {{ tasks.ghost.status }}",
+            "tasks[1].assistant.prompt: {{ tasks.draft.owner }} must read "
+            "tasks.<task_key>.(fields|outputs|status)",
+            "triggers[0].title_pattern: input 'note' in {{ inputs.note }} must be required or have a default",
+            "examples[0].inputs.colour: inputs.colour is not an input of this template",
+        ]
+    )

@@ -29,6 +29,7 @@ from workengine.domain.template import (
     WorkflowTemplate,
 )
 
+TASK_DATA_ATTRIBUTES = frozenset({"status", "fields", "outputs"})
 ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 USER_PREFIX = "user:"
 _FIELDS_BY_ROOT: Mapping[str, frozenset[str]] = {
@@ -60,9 +61,12 @@ class TemplateChecker:
         self.check_task_references()
         self.check_cycles()
         self.check_docs()
+        self.check_fields()
+        self.check_task_titles()
         self.check_assistant_steps()
         self.check_triggers()
         check_approvals(self)
+        self.check_examples()
         return self.problems
 
     # -- identity and structure -------------------------------------------------------------------
@@ -205,6 +209,52 @@ class TemplateChecker:
             elif step_id is not None and step_id not in docs.step_ids(doc_id):
                 self.report(f"{field}.instruction_step_id", f"doc {doc_id!r} has no step {step_id!r}")
 
+    # -- workflow data ------------------------------------------------------------------------------
+
+    def input_keys(self) -> set[str]:
+        return {spec.key for spec in self.template.inputs}
+
+    def always_set_inputs(self) -> set[str]:
+        return {spec.key for spec in self.template.inputs if spec.required or spec.default is not None}
+
+    def check_fields(self) -> None:
+        self._unique_keys("inputs", [spec.key for spec in self.template.inputs])
+        for index, task in enumerate(self.template.tasks):
+            self._unique_keys(f"tasks[{index}].fields", [spec.key for spec in task.fields])
+
+    def _unique_keys(self, field: str, keys: list[str]) -> None:
+        seen: set[str] = set()
+        for position, key in enumerate(keys):
+            if key in seen:
+                self.report(f"{field}[{position}].key", f"duplicate field key {key!r}")
+            seen.add(key)
+
+    def check_task_titles(self) -> None:
+        for index, task in enumerate(self.template.tasks):
+            field = f"tasks[{index}].title"
+            for expression in self._expressions(field, task.title):
+                self._check_always_set_input(field, expression)
+
+    def _check_always_set_input(self, field: str, expression: Expression) -> None:
+        shown = f"{{{{ {expression.path} }}}}"
+        segments = expression.segments
+        if expression.root != "inputs" or len(segments) != 2:
+            self.report(field, f"{shown}: only {{{{ inputs.<key> }}}} may be used here")
+        elif segments[1] not in self.input_keys():
+            self.report(field, f"unknown input {segments[1]!r} in {shown}")
+        elif segments[1] not in self.always_set_inputs():
+            self.report(field, f"input {segments[1]!r} in {shown} must be required or have a default")
+
+    def check_examples(self) -> None:
+        from workengine.domain.errors import ValidationFailedError
+        from workengine.domain.fields import resolve_inputs
+
+        for index, example in enumerate(self.template.examples):
+            try:
+                resolve_inputs(self.template.inputs, example.inputs)
+            except ValidationFailedError as exc:
+                self.report(f"examples[{index}].{exc.details.get('field', 'inputs')}", exc.message)
+
     # -- assistant steps ----------------------------------------------------------------------------
 
     def check_assistant_steps(self) -> None:
@@ -248,6 +298,11 @@ class TemplateChecker:
             self.report(field, f"unknown variable root {expression.root!r} in {shown} (known: {known})")
         elif expression.root == "outputs":
             self._check_output_reference(field, task, segments, shown)
+        elif expression.root == "inputs":
+            if len(segments) < 2 or segments[1] not in self.input_keys():
+                self.report(field, f"{shown} must name an input of the template: inputs.<key>")
+        elif expression.root == "tasks":
+            self._check_task_data_reference(field, task, segments, shown)
         elif len(segments) > 1 and segments[1] not in _FIELDS_BY_ROOT[expression.root]:
             self.report(field, f"{expression.root} has no field {segments[1]!r} in {shown}")
 
@@ -270,6 +325,27 @@ class TemplateChecker:
         elif len(segments) > 2 and segments[2] not in _properties(source.assistant.output_schema):
             self.report(field, f"output of task {key!r} has no property {segments[2]!r}")
 
+    def _check_task_data_reference(
+        self, field: str, task: TaskDefinition, segments: tuple[str, ...], shown: str
+    ) -> None:
+        """``tasks.<key>.status``, ``tasks.<key>.fields.<field>``, ``tasks.<key>.outputs.<property>``."""
+        if len(segments) < 3 or segments[2] not in TASK_DATA_ATTRIBUTES:
+            known = "|".join(sorted(TASK_DATA_ATTRIBUTES))
+            self.report(field, f"{shown} must read tasks.<task_key>.({known})")
+            return
+        source = self.template.task(segments[1])
+        if source is None:
+            self.report(field, f"unknown task key {segments[1]!r} in {shown}")
+        elif segments[2] == "fields" and (
+            len(segments) < 4 or segments[3] not in {spec.key for spec in source.fields}
+        ):
+            self.report(field, f"task {segments[1]!r} has no field {'.'.join(segments[3:4])!r} in {shown}")
+        elif segments[2] == "outputs":
+            if source.assistant is None:
+                self.report(field, f"task {segments[1]!r} has no assistant step, so {shown} has no output")
+            elif len(segments) > 3 and segments[3] not in _properties(source.assistant.output_schema):
+                self.report(field, f"output of task {segments[1]!r} has no property {segments[3]!r}")
+
     # -- triggers -----------------------------------------------------------------------------------
 
     def check_triggers(self) -> None:
@@ -289,6 +365,8 @@ class TemplateChecker:
             if expression.root not in KNOWN_TITLE_ROOTS:
                 known = ", ".join(sorted(KNOWN_TITLE_ROOTS))
                 self.report(field, f"unknown variable root {expression.root!r} in {shown} (known: {known})")
+            elif expression.root == "inputs":
+                self._check_always_set_input(field, expression)
             elif expression.root == "template" and (
                 len(segments) < 2 or segments[1] not in _FIELDS_BY_ROOT["template"]
             ):

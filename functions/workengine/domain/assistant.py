@@ -86,13 +86,34 @@ def latest_outputs(jobs: Iterable[AssistantJob]) -> dict[str, dict[str, Any]]:
 
 
 def render_context(
-    bundle: Bundle, task: Task | None, outputs: Mapping[str, Mapping[str, Any]]
+    bundle: Bundle,
+    task: Task | None,
+    outputs: Mapping[str, Mapping[str, Any]],
+    tasks: Iterable[Task] = (),
 ) -> dict[str, Any]:
-    """``bundle`` and ``task`` as their fields (dates stay dates so filters work), ``outputs`` by key."""
-    context: dict[str, Any] = {"bundle": bundle.model_dump(), "outputs": dict(outputs)}
+    """``bundle`` and ``task`` as their fields (dates stay dates so filters work), ``outputs`` by key,
+    ``inputs`` (the bundle's kick-off values) and ``tasks.<key>`` (``status``, ``fields``, ``outputs``)."""
+    context: dict[str, Any] = {
+        "bundle": bundle.model_dump(),
+        "outputs": dict(outputs),
+        "inputs": dict(bundle.inputs),
+        "tasks": task_data(tasks, outputs),
+    }
     if task is not None:
         context["task"] = task.model_dump()
     return context
+
+
+def task_data(tasks: Iterable[Task], outputs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """``tasks.<key>`` as prompts and conditions see it."""
+    return {
+        task.template_task_ref: {
+            "status": task.status.value,
+            "fields": dict(task.fields),
+            "outputs": dict(outputs.get(task.template_task_ref, {})),
+        }
+        for task in tasks
+    }
 
 
 def render_prompt(plan: JobPlan, context: Mapping[str, Any]) -> str:

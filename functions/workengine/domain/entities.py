@@ -19,6 +19,7 @@ from workengine.domain.enums import (
     ReminderStatus,
     TaskStatus,
 )
+from workengine.domain.fields import FieldSpec
 
 
 def utc_iso(value: datetime) -> str:
@@ -51,6 +52,7 @@ class Bundle(Entity):
     required_links: list[RequiredLinkState] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     assignees: dict[str, str] = Field(default_factory=dict)
+    inputs: dict[str, Any] = Field(default_factory=dict)
     owner: str
     created_by: str
     version: int = 1
@@ -148,6 +150,8 @@ class Task(Entity):
     escalate_after_days: int | None = None
     escalate_to: str | None = None
     skip_reason: str | None = None
+    field_specs: list[FieldSpec] = Field(default_factory=list)
+    fields: dict[str, Any] = Field(default_factory=dict)
     completed_at: datetime | None = None
     completed_by: str | None = None
     comments_count: int = 0

@@ -73,6 +73,17 @@ class MissingProofError(WorkEngineError):
         )
 
 
+class MissingFieldsError(WorkEngineError):
+    code = "MISSING_FIELDS"
+    status = 422
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(
+            f"the task cannot be done while required fields are empty: {', '.join(missing)}",
+            {"missing": missing},
+        )
+
+
 class InvalidTransitionError(WorkEngineError):
     code = "INVALID_TRANSITION"
     status = 422

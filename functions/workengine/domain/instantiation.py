@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from workengine.domain.due_dates import due_date_from
 from workengine.domain.entities import ApprovalGate, Bundle, RequiredLinkState, Task
 from workengine.domain.enums import ProofKind, TaskStatus
+from workengine.domain.fields import initial_fields, resolve_inputs
 from workengine.domain.progress import derive_progress
+from workengine.domain.rendering import render_strict
 from workengine.domain.template import TaskDefinition, WorkflowTemplate
 
 USER_PREFIX = "user:"
@@ -23,6 +26,7 @@ class NewBundleRequest:
     references: dict[str, str] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     assignees: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,14 @@ def resolve_assignee(default_assignee: str | None, assignees: dict[str, str], ow
     if default_assignee.startswith(USER_PREFIX):
         return default_assignee[len(USER_PREFIX) :]
     return assignees.get(default_assignee, owner)
+
+
+def task_title(pattern: str, inputs: dict[str, Any]) -> str:
+    """A task title with ``{{ inputs.<key> }}`` filled in (the validator allows only inputs that always
+    have a value: required or defaulted)."""
+    if "{{" not in pattern:
+        return pattern
+    return render_strict(pattern, {"inputs": inputs})
 
 
 def included_definitions(template: WorkflowTemplate, tags: list[str]) -> list[TaskDefinition]:
@@ -79,6 +91,8 @@ def instantiate_bundle(
     now: datetime,
     new_id: Callable[[str], str],
 ) -> InstantiatedBundle:
+    """Raises ValidationFailedError (``details.field`` = ``inputs.<key>``) for invalid kick-off inputs."""
+    inputs = resolve_inputs(template.inputs, request.inputs)
     owner = request.assignees.get(template.owner_role, actor)
     bundle_id = new_id("b")
     definitions = included_definitions(template, request.tags)
@@ -101,7 +115,7 @@ def instantiate_bundle(
                 template_id=template.template_id,
                 template_task_ref=definition.key,
                 position=position,
-                title=definition.title,
+                title=task_title(definition.title, inputs),
                 description=definition.description,
                 phase=definition.phase,
                 assignee=resolve_assignee(definition.default_assignee, request.assignees, owner),
@@ -122,6 +136,8 @@ def instantiate_bundle(
                 approval=_approval_gate(definition, task_ids),
                 escalate_after_days=template.escalate_after_days if template.escalate_to else None,
                 escalate_to=template.escalate_to if template.escalate_after_days is not None else None,
+                field_specs=list(definition.fields),
+                fields=initial_fields(definition.fields),
                 tags=list(definition.tags),
                 version=1,
                 created_at=now,
@@ -146,6 +162,7 @@ def instantiate_bundle(
         ],
         tags=list(dict.fromkeys([*template.tags, *request.tags])),
         assignees=dict(request.assignees),
+        inputs=inputs,
         owner=owner,
         created_by=actor,
         version=1,

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-KNOWN_PROMPT_ROOTS = frozenset({"bundle", "task", "outputs"})
-KNOWN_TITLE_ROOTS = frozenset({"anchor_date", "occurrence_date", "template"})
+KNOWN_PROMPT_ROOTS = frozenset({"bundle", "task", "outputs", "inputs", "tasks"})
+KNOWN_TITLE_ROOTS = frozenset({"anchor_date", "occurrence_date", "template", "inputs"})
 
 _EXPRESSION = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)*$")

@@ -90,5 +90,6 @@ def scheduled_title(trigger: ScheduleTrigger, template: WorkflowTemplate, occurr
         "anchor_date": anchor_date_for(trigger, occurrence),
         "occurrence_date": occurrence.astimezone(UTC).date(),
         "template": template.model_dump(mode="json"),
+        "inputs": {spec.key: spec.default for spec in template.inputs if spec.default is not None},
     }
     return render_strict(trigger.title_pattern, context)

@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from workengine.domain.due_dates import due_date_from
 from workengine.domain.entities import Bundle, Proof, Task
 from workengine.domain.enums import BundleStatus, TaskStatus
-from workengine.domain.errors import InvalidTransitionError, MissingProofError, ValidationFailedError
+from workengine.domain.errors import (
+    InvalidTransitionError,
+    MissingFieldsError,
+    MissingProofError,
+    ValidationFailedError,
+)
+from workengine.domain.fields import merge_fields, missing_required
 from workengine.domain.progress import derive_progress
 
 
@@ -32,6 +39,7 @@ class TaskChange:
     follow_up_at: datetime | None = None
     proof: ProofChange | None = None
     comment: str | None = None
+    fields: dict[str, Any] | None = None
 
     def sent(self, name: str) -> bool:
         return name in self.fields_set
@@ -56,9 +64,11 @@ def apply_task_change(
 ) -> Task:
     """Return the task after ``change``, version bumped; the input task is not modified.
 
-    Raises MissingProofError (done while proof is missing), InvalidTransitionError (done while a
+    Raises MissingProofError (done while proof is missing), MissingFieldsError (done while a required
+    field is empty), InvalidTransitionError (done while a
     dependency is open, or any change to a task of a closed bundle is checked by the caller),
-    ValidationFailedError (waiting without waiting_for/follow_up_at, or an empty change).
+    ValidationFailedError (waiting without waiting_for/follow_up_at, an invalid field value —
+    ``details.field`` = ``fields.<key>`` — or an empty change).
     """
     if not change.fields_set:
         raise ValidationFailedError("the request changes nothing", {"fields": []})
@@ -76,6 +86,8 @@ def apply_task_change(
         updated.proof = merge_proof(task.proof, change.proof, change.comment)
     if change.sent("comment") and change.comment:
         updated.comments_count += 1
+    if change.sent("fields") and change.fields:
+        updated.fields = merge_fields(task.field_specs, task.fields, change.fields)
 
     target = change.status if change.sent("status") and change.status is not None else task.status
     updated.status = target
@@ -108,6 +120,9 @@ def _check_target_status(updated: Task, *, previous: Task, siblings: Mapping[str
         missing_proof = updated.missing_proof()
         if missing_proof:
             raise MissingProofError([kind.value for kind in missing_proof])
+        missing_fields = missing_required(updated.field_specs, updated.fields)
+        if missing_fields:
+            raise MissingFieldsError(missing_fields)
         blocking = [dep for dep in updated.depends_on if dep in siblings and siblings[dep].status.is_open]
         if blocking:
             raise InvalidTransitionError(

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from workengine.domain.enums import ProofKind
+from workengine.domain.fields import FieldSpec
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 TemplateKey = Annotated[str, Field(pattern=KEY_PATTERN)]
@@ -128,6 +130,9 @@ class TaskDefinition(StrictModel):
     )
     assistant: AssistantStep | None = None
     approval: ApprovalDefinition | None = None
+    fields: list[FieldSpec] = Field(
+        default_factory=list, description="What the assignee records; required fields gate done."
+    )
 
     @field_validator("proof_required")
     @classmethod
@@ -135,6 +140,16 @@ class TaskDefinition(StrictModel):
         if len(set(value)) != len(value):
             raise ValueError("proof kinds must not repeat")
         return value
+
+
+class TemplateExample(StrictModel):
+    """A kick-off CI instantiates: inputs and tags a real bundle of this template could start with."""
+
+    title: str = Field(default="Example", min_length=1)
+    anchor_date: date | None = None
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list)
+    assignees: dict[str, str] = Field(default_factory=dict)
 
 
 def _manual_only() -> list[Trigger]:
@@ -159,6 +174,8 @@ class WorkflowTemplate(StrictModel):
     escalate_to: str | None = Field(
         default=None, description="Role (from the bundle's assignees) automatic escalations go to."
     )
+    inputs: list[FieldSpec] = Field(default_factory=list, description="The kick-off form.")
+    examples: list[TemplateExample] = Field(default_factory=list)
 
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON of the definition (stable across YAML formatting)."""

@@ -203,7 +203,7 @@ class JobService:
         try:
             plan = self._plan(job.kind, bundle, task, job.input)
             outputs = latest_outputs(self._jobs.list_bundle_jobs(tenant_id, bundle_id))
-            prompt = render_prompt(plan, render_context(bundle, task, outputs))
+            prompt = render_prompt(plan, render_context(bundle, task, outputs, tasks))
         except MissingVariableError as exc:
             return self._fail(running, bundle, f"prompt variable {exc.variable!r} is missing: {exc}", 0)
         except WorkEngineError as exc:

@@ -14,6 +14,7 @@ from workengine.domain.template import Phase, WorkflowTemplate
 TriggerType = Literal["manual", "schedule", "event"]
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
 MAX_TAGS = 50
+MAX_FIELD_VALUES = 100
 # Page tokens are urlsafe base64 + "." + hex signature; anything else is refused as a 422 up front.
 NEXT_TOKEN_PATTERN = r"^[A-Za-z0-9_=.-]{1,2048}$"
 
@@ -39,6 +40,9 @@ class CreateBundleBody(ApiInput):
     references: dict[str, str] = Field(default_factory=dict, max_length=50)
     tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
     assignees: dict[str, str] = Field(default_factory=dict, max_length=50)
+    inputs: dict[str, Any] = Field(
+        default_factory=dict, max_length=MAX_FIELD_VALUES, description="Kick-off values by input key."
+    )
 
     _urls = field_validator("references")(_check_urls)
 
@@ -84,6 +88,11 @@ class PatchTaskBody(ApiInput):
     follow_up_at: datetime | None = None
     proof: ProofBody | None = None
     comment: str | None = Field(default=None, min_length=1, max_length=10_000)
+    fields: dict[str, Any] | None = Field(
+        default=None,
+        max_length=MAX_FIELD_VALUES,
+        description="Field values merged into the task's (null clears one); checked against field_specs.",
+    )
     expected_version: int | None = Field(default=None, ge=1)
 
     @field_validator("follow_up_at")

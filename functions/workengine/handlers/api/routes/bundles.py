@@ -44,6 +44,7 @@ def _create(request: dict[str, Any]) -> dict[str, Any]:
             references=body.references,
             tags=body.tags,
             assignees=body.assignees,
+            inputs=body.inputs,
         ),
     )
     metrics.add_metric(name="BundleCreated", unit="Count", value=1)

@@ -87,6 +87,7 @@ def patch_task(task_id: str, body: Annotated[PatchTaskBody, Body()], identity: C
         follow_up_at=body.follow_up_at,
         proof=proof,
         comment=body.comment,
+        fields=body.fields,
     )
     task = deps.task_service().update_task(identity, task_id, change, body.expected_version)
     if "status" in sent:
