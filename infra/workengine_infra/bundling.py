@@ -88,7 +88,9 @@ def pip_install_command(target: Path, requirements: list[str], *, for_lambda: bo
     pins are the whole closure). ``for_lambda=False`` installs the same pins for the machine running it
     (the asset-import test)."""
     lambda_platform = [
-        "--platform", c.LAMBDA_PLATFORM, "--implementation", "cp",
+        "--platform", c.LAMBDA_PLATFORM,
+        *[argument for extra in c.LAMBDA_EXTRA_PLATFORMS for argument in ("--platform", extra)],
+        "--implementation", "cp",
         "--python-version", c.PYTHON_RUNTIME_VERSION,
     ]  # fmt: skip
     platform = lambda_platform if for_lambda else []

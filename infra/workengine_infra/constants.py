@@ -43,6 +43,9 @@ RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})
 # Development-only: the catalog ships compiled (no YAML at runtime), API Gateway verifies JWTs.
 TOOLING_ONLY = frozenset({"pyyaml", "pyjwt"})
 LAMBDA_PLATFORM = "manylinux2014_aarch64"
+# cel-expr-python publishes aarch64 wheels for glibc 2.28 only; the python3.12 runtime (Amazon Linux 2023,
+# glibc 2.34) runs them, so pip may pick wheels of either tag.
+LAMBDA_EXTRA_PLATFORMS = ("manylinux_2_28_aarch64",)
 
 API_HANDLER = "workengine.handlers.api.app.lambda_handler"
 SWEEP_HANDLER = "workengine.handlers.sweep.lambda_handler"

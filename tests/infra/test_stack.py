@@ -316,6 +316,7 @@ def test_dependency_install_targets_the_lambda_platform(tmp_path: Any) -> None:
     command = pip_install_command(tmp_path, pinned_requirements())
     text = " ".join(command)
     assert "--platform manylinux2014_aarch64" in text
+    assert "--platform manylinux_2_28_aarch64" in text  # cel-expr-python's aarch64 wheels
     assert "--only-binary=:all:" in text
     assert "--python-version 3.12" in text
     assert f"--target {tmp_path}" in text
@@ -329,6 +330,7 @@ def test_bundled_dependencies_are_pinned_with_their_closure() -> None:
     assert {"pydantic", "pydantic-core", "pydantic-settings", "croniter", "python-dateutil"} <= set(pins)
     assert {"aws-lambda-powertools", "aws-xray-sdk"} <= set(pins)
     assert not {"boto3", "botocore", "s3transfer", "pyyaml", "pyjwt"} & set(pins)
+    assert "cel-expr-python" in pins
     # Then each pin is the version the tests ran with (botocore in the runtime needs dateutil < 3)
     assert pins["aws-lambda-powertools"] == version("aws-lambda-powertools")
     assert pins["python-dateutil"] == version("python-dateutil")

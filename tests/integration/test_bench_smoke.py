@@ -26,6 +26,8 @@ def test_quick_bench_writes_request_counts_and_latency_as_json(tmp_path: Path) -
     assert requests["get bundle"]["by DynamoDB operation"] == "Query 1"
     assert requests["list my tasks (page of 25)"]["requests"] == 1
     assert requests["complete task (with proof)"]["by DynamoDB operation"] == "Query 2, TransactWriteItems 1"
+    flips = requests["complete a task that flips two conditions"]
+    assert flips["by DynamoDB operation"] == "Query 2, TransactWriteItems 1"
     latency = report["figures"]["handler_latency"]["rows"]
     assert {row["operation"] for row in latency} == set(requests)
     assert all(

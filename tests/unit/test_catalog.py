@@ -95,7 +95,11 @@ def test_renewal_has_an_emergency_path_and_an_event_trigger(catalog: TemplateCat
     assert template.phase_ids()[:4] == ["monitor", "prepare", "negotiate", "finalize"]
     emergency = [task for task in template.tasks if task.phase == "emergency"]
     assert emergency
-    assert all(task.include_when_tag == "emergency" for task in emergency)
+    # the emergency path switches itself on by conditions: the usage review's risk, or 30 days out
+    assert all(task.when for task in emergency)
+    escalate = template.task("escalate_risk")
+    assert escalate is not None and escalate.when is not None
+    assert "usage_review.fields.risk_level" in escalate.when and "days_to_anchor <= 30" in escalate.when
     assert any(trigger.type == "event" for trigger in template.triggers)
 
 

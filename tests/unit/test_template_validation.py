@@ -341,3 +341,31 @@ def test_workflow_data_references_are_checked(tmp_path: Path) -> None:
             "examples[0].inputs.colour: inputs.colour is not an input of this template",
         ]
     )
+
+
+def test_conditions_are_compiled_and_their_references_named(tmp_path: Path) -> None:
+    template = broken(inputs=DATA_INPUTS)
+    template["tasks"][0]["fields"] = DATA_FIELDS
+    template["tasks"][1]["when"] = 'tasks.draft.fields.risk == "high" && inputs.colour == "red"'
+    template["tasks"][2]["when"] = (
+        "tasks.draft.fields.size > 3 || tasks.ghost.status == 'done' || bundle.owner == 'x'"
+    )
+    template["tasks"][0]["when"] = "tasks.publish.status == 'done'"  # publish waits for draft: a cycle
+
+    found = messages(write_content(tmp_path, template))
+
+    prefix = "content/templates/sample.yaml: "
+    assert prefix + "tasks[1].when: inputs.colour: unknown input 'colour'" in found
+    assert prefix + "tasks[2].when: tasks.draft.fields.size: task 'draft' has no field 'size'" in found
+    assert prefix + "tasks[2].when: tasks.ghost.status: unknown task key 'ghost'" in found
+    assert any(f.startswith(prefix + "tasks[2].when: bundle.owner: bundle has no 'owner'") for f in found)
+    assert any("dependency cycle: draft -> publish -> review -> draft" in f for f in found)
+    # publish's condition reads draft
+    assert any("dependency cycle: draft -> publish -> draft" in f for f in found)
+    assert len(found) == 6
+
+
+def test_a_condition_that_does_not_compile_is_named(tmp_path: Path) -> None:
+    found = messages(write_content(tmp_path, with_task(1, when="inputs.a >")))
+    assert len(found) == 1 and found[0].startswith("content/templates/sample.yaml: tasks[1].when: ERROR:")
+    assert "Syntax error" in found[0]

@@ -12,6 +12,7 @@ from typing import Any
 from workengine.catalog.approval_checks import check_approvals
 from workengine.catalog.problems import Problem
 from workengine.catalog.schema_check import check_output_schema
+from workengine.domain.conditions import BUNDLE_ATTRIBUTES, ConditionError, compile_condition
 from workengine.domain.entities import Bundle, Task
 from workengine.domain.rendering import (
     KNOWN_FILTERS,
@@ -62,6 +63,7 @@ class TemplateChecker:
         self.check_cycles()
         self.check_docs()
         self.check_fields()
+        self.check_conditions()
         self.check_task_titles()
         self.check_assistant_steps()
         self.check_triggers()
@@ -139,7 +141,13 @@ class TemplateChecker:
     # -- dependency graph ---------------------------------------------------------------------------
 
     def _edges(self, task: TaskDefinition) -> list[str]:
-        targets = [*task.depends_on, *([task.offset_from] if task.offset_from else [])]
+        """What must precede ``task``: its dependencies, its offset anchor and the tasks its condition
+        reads."""
+        targets = [
+            *task.depends_on,
+            *([task.offset_from] if task.offset_from else []),
+            *sorted(self._condition_task_keys(task)),
+        ]
         return [key for key in dict.fromkeys(targets) if key in self.index_of]
 
     def check_cycles(self) -> None:
@@ -228,6 +236,54 @@ class TemplateChecker:
             if key in seen:
                 self.report(f"{field}[{position}].key", f"duplicate field key {key!r}")
             seen.add(key)
+
+    def _condition_task_keys(self, task: TaskDefinition) -> frozenset[str]:
+        if task.when is None:
+            return frozenset()
+        try:
+            return compile_condition(task.when).task_keys
+        except ConditionError:
+            return frozenset()  # reported by check_conditions
+
+    def check_conditions(self) -> None:
+        for index, task in enumerate(self.template.tasks):
+            if task.when is None:
+                continue
+            field = f"tasks[{index}].when"
+            try:
+                condition = compile_condition(task.when)
+            except ConditionError as exc:
+                self.report(field, str(exc))
+                continue
+            for path in condition.references:
+                problem = self._condition_reference_problem(task, path.split("."))
+                if problem:
+                    self.report(field, f"{path}: {problem}")
+
+    def _condition_reference_problem(self, task: TaskDefinition, parts: list[str]) -> str | None:
+        root = parts[0]
+        if root == "inputs" and len(parts) > 1 and parts[1] not in self.input_keys():
+            return f"unknown input {parts[1]!r}"
+        if root == "bundle" and len(parts) > 1 and parts[1] not in BUNDLE_ATTRIBUTES:
+            return f"bundle has no {parts[1]!r} (known: {', '.join(sorted(BUNDLE_ATTRIBUTES))})"
+        if root != "tasks" or len(parts) < 2:
+            return None
+        source = self.template.task(parts[1])
+        if source is None:
+            return f"unknown task key {parts[1]!r}"
+        if source.key == task.key:
+            return "a condition cannot read its own task"
+        if len(parts) > 2 and parts[2] not in TASK_DATA_ATTRIBUTES:
+            return f"a task has no {parts[2]!r} (known: {', '.join(sorted(TASK_DATA_ATTRIBUTES))})"
+        if len(parts) > 3 and parts[2] == "fields" and parts[3] not in {s.key for s in source.fields}:
+            return f"task {source.key!r} has no field {parts[3]!r}"
+        if len(parts) > 2 and parts[2] == "outputs":
+            if source.assistant is None:
+                return f"task {source.key!r} has no assistant step, so it has no outputs"
+            if len(parts) > 3 and parts[3] not in _properties(source.assistant.output_schema):
+                return f"output of task {source.key!r} has no property {parts[3]!r}"
+            return "assistant outputs are not available to conditions yet; record the value in a field"
+        return None
 
     def check_task_titles(self) -> None:
         for index, task in enumerate(self.template.tasks):

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from workengine.domain.conditions import ConditionState
 from workengine.domain.enums import (
     ApprovalDecision,
     ArtifactStatus,
@@ -152,6 +153,7 @@ class Task(Entity):
     skip_reason: str | None = None
     field_specs: list[FieldSpec] = Field(default_factory=list)
     fields: dict[str, Any] = Field(default_factory=dict)
+    condition: ConditionState | None = None
     completed_at: datetime | None = None
     completed_by: str | None = None
     comments_count: int = 0

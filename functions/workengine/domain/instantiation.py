@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from workengine.domain.condition_rules import reevaluate_conditions
 from workengine.domain.due_dates import due_date_from
-from workengine.domain.entities import ApprovalGate, Bundle, RequiredLinkState, Task
+from workengine.domain.entities import ApprovalGate, Bundle, RequiredLinkState, Task, today_utc
 from workengine.domain.enums import ProofKind, TaskStatus
 from workengine.domain.fields import initial_fields, resolve_inputs
 from workengine.domain.progress import derive_progress
@@ -145,7 +146,6 @@ def instantiate_bundle(
             )
         )
 
-    stage, status = derive_progress(template.phase_ids(), tasks)
     bundle = Bundle(
         bundle_id=bundle_id,
         tenant_id=tenant_id,
@@ -153,8 +153,7 @@ def instantiate_bundle(
         template_version=template.pinned_version,
         title=request.title,
         anchor_date=request.anchor_date,
-        stage=stage,
-        status=status,
+        stage=template.phases[0].id,
         references=dict(request.references),
         required_links=[
             RequiredLinkState(name=link.name, title=link.title, url=request.references.get(link.name))
@@ -169,4 +168,10 @@ def instantiate_bundle(
         created_at=now,
         updated_at=now,
     )
+    # Conditions decide at once what they can: tasks whose condition is not met start skipped.
+    decided = reevaluate_conditions(template, bundle, tasks, today=today_utc(now), now=now)
+    tasks = [
+        decided[t.task_id].model_copy(update={"version": 1}) if t.task_id in decided else t for t in tasks
+    ]
+    bundle.stage, bundle.status = derive_progress(template.phase_ids(), tasks)
     return InstantiatedBundle(bundle=bundle, tasks=tasks)

@@ -133,6 +133,12 @@ class TaskDefinition(StrictModel):
     fields: list[FieldSpec] = Field(
         default_factory=list, description="What the assignee records; required fields gate done."
     )
+    when: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="CEL condition over inputs, bundle, tasks.<key> and days_to_anchor; not met: skipped.",
+    )
 
     @field_validator("proof_required")
     @classmethod

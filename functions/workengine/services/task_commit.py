@@ -1,5 +1,6 @@
 """Stores a change of one or more tasks of a bundle with everything that follows from it, atomically:
-rescheduled dependents, the bundle's stage/status, hook writes (reminders) and one audit event per task."""
+rescheduled dependents, conditions reading a changed task (and their cascades), the bundle's stage/status,
+hook writes (reminders) and one audit event per task."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from datetime import datetime
 from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.dal.transactions import WriteTransaction
 from workengine.domain.audit import audit_event
-from workengine.domain.entities import AuditEvent, Bundle, Comment, Task
+from workengine.domain.condition_rules import SYSTEM_ACTOR, reevaluate_conditions
+from workengine.domain.entities import AuditEvent, Bundle, Comment, Task, today_utc
 from workengine.domain.enums import BundleStatus, EntityType
 from workengine.domain.task_rules import bundle_progress_after, reschedule_dependents
 from workengine.services.hooks import ServiceHooks, merge_writes
@@ -51,11 +53,11 @@ class TaskCommitter:
         writes: dict[str, tuple[Task, int]] = {}
         events: list[AuditEvent] = []
 
-        def record(task: Task, action: str) -> None:
+        def record(task: Task, action: str, actor: str = change.actor) -> None:
             before = by_id[task.task_id]
             original_version = change.original[task.task_id].version
             writes[task.task_id] = (task, original_version)
-            events.append(self._event(change.actor, before, task, action, change.now))
+            events.append(self._event(actor, before, task, action, change.now))
             by_id[task.task_id] = task
 
         for task, action in change.changed:
@@ -63,6 +65,10 @@ class TaskCommitter:
         for task, _ in change.changed:
             for dependent in reschedule_dependents(by_id[task.task_id], list(by_id.values()), change.now):
                 record(dependent, "rescheduled")
+        requested = {task.task_id for task, _ in change.changed}
+        for flipped in self._condition_flips(change.bundle, by_id, set(writes), change.now):
+            if flipped.task_id not in requested:
+                record(flipped, "condition_evaluated", SYSTEM_ACTOR)
 
         tasks_after = list(by_id.values())
         bundle_write, stage_extra = self._progress(
@@ -77,6 +83,19 @@ class TaskCommitter:
             events=events,
             extra=merge_writes([*change.extra, stage_extra, hook_extra]),
         )
+
+    def _condition_flips(
+        self, bundle: Bundle, by_id: Mapping[str, Task], changed_ids: set[str], now: datetime
+    ) -> list[Task]:
+        """Conditions reading a changed task, re-evaluated; with the flips they cascade into."""
+        definition = self._definitions.find(bundle)
+        if definition is None or not any(task.when for task in definition.tasks):
+            return []
+        keys = {by_id[task_id].template_task_ref for task_id in changed_ids}
+        flips = reevaluate_conditions(
+            definition, bundle, list(by_id.values()), today=today_utc(now), now=now, changed_keys=keys
+        )
+        return list(flips.values())
 
     def _progress(
         self, actor: str, bundle: Bundle, tasks: Sequence[Task], now: datetime, events: list[AuditEvent]

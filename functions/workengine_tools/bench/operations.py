@@ -65,6 +65,7 @@ def create_body(template_id: str, title: str = "Bench bundle") -> dict[str, Any]
         "title": title,
         "anchor_date": ANCHOR_DATE,
         "assignees": dict.fromkeys(sorted(roles), USER),
+        "inputs": dict(template.examples[0].inputs) if template.examples else {},
     }
 
 
@@ -192,8 +193,50 @@ class CompleteTask:
         return Trial("PATCH", f"/tasks/{task['task_id']}", body=body, twin=lambda _result: mapping)
 
 
+@dataclass
+class CompleteFlippingTask:
+    """Completes the renewal's usage review with a low risk: the conditions of the escalation and the
+    rescue plan (both read its ``risk_level`` field) flip to ``not_met`` in the same write."""
+
+    template_id: str = "customer-renewal"
+    task_key: str = "usage_review"
+    name: str = "complete a task that flips two conditions"
+    writes: bool = True
+
+    def setup(self, backend: BenchBackend) -> None:
+        pass
+
+    def _ready(self, backend: BenchBackend) -> dict[str, Any]:
+        created = create_bundle(backend, self.template_id)
+        first = next(t for t in created["tasks"] if t["template_task_ref"] == "health_check")
+        body = {"status": "done", "proof": SIMPLE_PROOFS["comment"]}
+        result = backend.call("PATCH", f"/tasks/{first['task_id']}", caller=MEMBER, body=body)
+        if result.status != 200:
+            raise RuntimeError(f"preparing {self.name} failed: {result.status} {result.body}")
+        return created
+
+    def prepare(self, backend: BenchBackend) -> Trial:
+        first, twin = self._ready(backend), self._ready(backend)
+        task = next(t for t in first["tasks"] if t["template_task_ref"] == self.task_key)
+        mapping = {first["bundle"]["bundle_id"]: twin["bundle"]["bundle_id"]}
+        twin_tasks = {t["template_task_ref"]: t["task_id"] for t in twin["tasks"]}
+        mapping.update({t["task_id"]: twin_tasks[t["template_task_ref"]] for t in first["tasks"]})
+        body = {"status": "done", "proof": SIMPLE_PROOFS["comment"], "fields": {"risk_level": "low"}}
+        return Trial("PATCH", f"/tasks/{task['task_id']}", body=body, twin=lambda _result: mapping)
+
+
+def flipping_task(_reference: str) -> Operation:
+    return CompleteFlippingTask()
+
+
 # Extension point: factories taking the reference template id (artifacts, jobs, reminders later).
-operation_factories: list[Callable[[str], Operation]] = [GetBundle, ListMyTasks, CompleteTask, ListBundles]
+operation_factories: list[Callable[[str], Operation]] = [
+    GetBundle,
+    ListMyTasks,
+    CompleteTask,
+    flipping_task,
+    ListBundles,
+]
 
 
 def default_operations(quick: bool = False) -> list[Operation]:

@@ -1,0 +1,103 @@
+"""Applying conditions to a bundle's tasks: skip on ``not_met``, back to ``todo`` on ``met`` (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from workengine.domain.conditions import (
+    CompiledCondition,
+    ConditionState,
+    compile_condition,
+    condition_context,
+    evaluate,
+)
+from workengine.domain.entities import Bundle, Task
+from workengine.domain.enums import TaskStatus
+from workengine.domain.template import WorkflowTemplate
+
+CONDITION_SKIP_REASON = "condition"
+SYSTEM_ACTOR = "system"  # the actor of changes a condition makes
+
+
+def compiled_conditions(definition: WorkflowTemplate) -> dict[str, CompiledCondition]:
+    """Task key → compiled ``when`` (each expression compiled once per container)."""
+    return {task.key: compile_condition(task.when) for task in definition.tasks if task.when}
+
+
+def with_condition(task: Task, state: ConditionState, now: datetime) -> Task | None:
+    """The task after its condition became ``state`` (version bumped), or None when nothing changes."""
+    status, skip_reason = task.status, task.skip_reason
+    if state is ConditionState.NOT_MET and task.is_open:
+        status, skip_reason = TaskStatus.SKIPPED, CONDITION_SKIP_REASON
+    elif (
+        state is not ConditionState.NOT_MET
+        and task.status is TaskStatus.SKIPPED
+        and task.skip_reason == CONDITION_SKIP_REASON
+    ):
+        status, skip_reason = TaskStatus.TODO, None
+    if state is task.condition and status is task.status:
+        return None
+    update: dict[str, object] = {"condition": state, "status": status, "skip_reason": skip_reason}
+    if status is TaskStatus.SKIPPED:
+        update.update(waiting_for=None, follow_up_at=None)
+    return task.model_copy(update={**update, "version": task.version + 1, "updated_at": now})
+
+
+def reevaluate_conditions(
+    definition: WorkflowTemplate,
+    bundle: Bundle,
+    tasks: Sequence[Task],
+    *,
+    today: date,
+    now: datetime,
+    changed_keys: set[str] | None = None,
+) -> dict[str, Task]:
+    """Tasks (by task_id) whose condition or status changed, each once with its version bumped once.
+
+    ``changed_keys`` None evaluates every condition (creation, the daily sweep); otherwise only those
+    reading a changed task, then those reading a task that flipped, until nothing flips any more.
+    """
+    conditions = compiled_conditions(definition)
+    if not conditions:
+        return {}
+    current = {task.template_task_ref: task for task in tasks}
+    originals = {task.task_id: task for task in tasks}
+    changed: dict[str, Task] = {}
+    pending = (
+        set(conditions)
+        if changed_keys is None
+        else {key for key, condition in conditions.items() if condition.task_keys & changed_keys}
+    )
+    for _ in range(len(conditions) + 1):
+        if not pending:
+            break
+        context = condition_context(
+            inputs=bundle.inputs,
+            tags=bundle.tags,
+            references=bundle.references,
+            anchor_date=bundle.anchor_date,
+            today=today,
+            tasks={
+                key: {"status": task.status.value, "fields": dict(task.fields), "outputs": {}}
+                for key, task in current.items()
+            },
+        )
+        statuses = {key: task.status.value for key, task in current.items()}
+        flipped: set[str] = set()
+        for key in sorted(pending):
+            task = current.get(key)
+            if task is None:
+                continue
+            state = evaluate(conditions[key], context, statuses)
+            updated = with_condition(task, state, now)
+            if updated is None:
+                continue
+            original = originals[task.task_id]
+            updated = updated.model_copy(update={"version": original.version + 1})
+            current[key] = updated
+            changed[task.task_id] = updated
+            if updated.status is not task.status:
+                flipped.add(key)
+        pending = {key for key, condition in conditions.items() if condition.task_keys & flipped}
+    return changed
