@@ -142,6 +142,7 @@ def test_a_workflow_runs_end_to_end_over_http(server: str) -> None:
             "template_id": "podcast-episode",
             "title": "Episode 42",
             "anchor_date": "2026-12-15",
+            "inputs": {"guest_name": "Ada Lovelace"},
             "assignees": {"host": "hana", "producer": "hana", "editor": "hana"},
         },
     )
@@ -270,6 +271,7 @@ def test_assistant_jobs_chain_and_artifacts_upload_through_the_local_server(serv
             "template_id": "podcast-episode",
             "title": "Episode 7",
             "anchor_date": "2026-12-20",
+            "inputs": {"guest_name": "Grace Hopper"},
             "assignees": {},
         },
     )
@@ -348,3 +350,49 @@ def test_assistant_jobs_chain_and_artifacts_upload_through_the_local_server(serv
     ):
         status, answer = host.call("PATCH", f"/tasks/{tasks[key]['task_id']}", body)
         assert status == 200, (key, answer)
+
+
+def test_fields_and_conditions_drive_the_renewal_through_the_local_server(local_stack: LocalStack) -> None:
+    csm = Http(local_stack.base, issue_token(E2E_SECRET, tenant_id="saas", user_id="cleo", role="member"))
+    # Given a renewal far out: the escalation path waits for the usage review's risk
+    status, created = csm.call(
+        "POST",
+        "/bundles",
+        {"template_id": "customer-renewal", "title": "Acme renewal", "anchor_date": "2030-03-31"},
+    )
+    assert status == 201, created
+    tasks = {t["template_task_ref"]: t for t in created["tasks"]}
+    assert tasks["escalate_risk"]["condition"] == "pending" and tasks["exec_call"]["status"] == "skipped"
+    comment = {"comment": "reviewed"}
+    assert (
+        csm.call("PATCH", f"/tasks/{tasks['health_check']['task_id']}", {"status": "done", "proof": comment})[
+            0
+        ]
+        == 200
+    )
+
+    # When the usage review is completed without its required risk field, then with a low risk
+    review = f"/tasks/{tasks['usage_review']['task_id']}"
+    status, refused = csm.call("PATCH", review, {"status": "done", "proof": comment})
+    assert status == 422 and refused["error"]["code"] == "MISSING_FIELDS"
+    assert refused["error"]["details"]["missing"] == ["risk_level"]
+    status, bad = csm.call("PATCH", review, {"fields": {"risk_level": "catastrophic"}})
+    assert status == 422 and bad["error"]["details"]["field"] == "fields.risk_level"
+    status, done = csm.call(
+        "PATCH", review, {"status": "done", "proof": comment, "fields": {"risk_level": "low"}}
+    )
+    assert status == 200, done
+
+    # Then the escalation and the rescue plan are skipped by their conditions in that same request
+    status, bundle = csm.call("GET", f"/bundles/{created['bundle']['bundle_id']}")
+    after = {t["template_task_ref"]: t for t in bundle["tasks"]}
+    for key in ("escalate_risk", "rescue_plan"):
+        assert (after[key]["status"], after[key]["condition"], after[key]["skip_reason"]) == (
+            "skipped",
+            "not_met",
+            "condition",
+        )
+    # And the bundle's pinned definition is served
+    status, definition = csm.call("GET", f"/bundles/{created['bundle']['bundle_id']}/template")
+    assert status == 200 and definition["template_id"] == "customer-renewal"
+    assert created["bundle"]["template_version"].startswith(f"{definition['version']}+")

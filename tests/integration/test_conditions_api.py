@@ -119,3 +119,26 @@ def test_a_bundle_keeps_its_conditions_after_the_template_changes(content: Path,
     assert tasks_of(api, old)["legal"]["condition"] == "met"
     assert tasks_of(api, new)["legal"]["condition"] == "not_met"
     assert 'risk == "high"' in api.get(f"/bundles/{old}/template").body["tasks"][2]["when"]
+
+
+def test_the_sweep_reevaluates_time_conditions_once_a_day(content: Path, member: Caller) -> None:
+    from datetime import UTC, datetime
+
+    from workengine.handlers.sweep import run_sweep
+
+    # Given a deal four years out: "call the VIP client" waits for the last week before the anchor
+    api = ApiClient(member)
+    bundle_id = create(api)["bundle"]["bundle_id"]
+    assert tasks_of(api, bundle_id)["vip_call"]["status"] == "skipped"
+
+    # When the sweep runs six days before the anchor
+    report = run_sweep(datetime(2030, 6, 24, 0, 5, tzinfo=UTC))
+
+    # Then the condition is met and the task is back, with a system audit event
+    assert report.condition_checks == [bundle_id]
+    vip_call = tasks_of(api, bundle_id)["vip_call"]
+    assert (vip_call["status"], vip_call["condition"], vip_call["skip_reason"]) == ("todo", "met", None)
+    assert report.condition_changes == [vip_call["task_id"]]
+    # ... and the bundle is not looked at again the same day (its index entry moved to tomorrow)
+    assert run_sweep(datetime(2030, 6, 24, 18, 0, tzinfo=UTC)).condition_checks == []
+    assert run_sweep(datetime(2030, 6, 25, 0, 5, tzinfo=UTC)).condition_checks == [bundle_id]

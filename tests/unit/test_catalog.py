@@ -20,6 +20,8 @@ from workengine.catalog.loader import (
 from workengine.catalog.problems import CatalogError
 from workengine.catalog.validate import validate_content
 from workengine.domain.enums import ProofKind
+from workengine.domain.fields import resolve_inputs
+from workengine.domain.instantiation import task_title
 from workengine.domain.rendering import find_variables, render_strict
 from workengine.domain.template import ScheduleTrigger, WorkflowTemplate
 
@@ -178,10 +180,12 @@ def test_every_prompt_renders_once_upstream_outputs_exist(catalog: TemplateCatal
         if task.assistant
     }
     bundle = {"title": "Sample bundle", "anchor_date": date(2025, 6, 30)}
+    # ... and the kick-off inputs of its first example (defaults filled)
+    inputs = resolve_inputs(template.inputs, template.examples[0].inputs if template.examples else {})
     for task in template.tasks:
         if task.assistant:
             # When the prompt is rendered, Then no variable is missing and none is left unrendered
-            rendered = render_strict(
-                task.assistant.prompt, {"bundle": bundle, "task": {"title": task.title}, "outputs": outputs}
-            )
+            title = task_title(task.title, inputs)
+            context = {"bundle": bundle, "task": {"title": title}, "outputs": outputs, "inputs": inputs}
+            rendered = render_strict(task.assistant.prompt, context)
             assert "{{" not in rendered

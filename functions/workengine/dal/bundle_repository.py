@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from workengine.dal import due_index
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap, item_to_entity
 from workengine.dal.items import (
@@ -83,6 +84,21 @@ class DynamoBundleRepository:
         keys = definition_keys(tenant_id, template_id, template_version)
         item = self._reader.get(str(keys[t.PK]), str(keys[t.SK]))
         return None if item is None else item_to_entity(item, PinnedDefinition)
+
+    def bundles_due_for_conditions(self, now: datetime) -> Iterator[tuple[str, str]]:
+        """(tenant_id, bundle_id) of active bundles whose time-dependent conditions are due by ``now``:
+        one Query per shard of the sparse sweep index, paged."""
+        for shard in range(due_index.CONDITION_SHARDS):
+            for item in self._reader.query_all(
+                IndexName=t.GSI_DUE,
+                KeyConditionExpression="#pk = :pk AND #sk <= :upper",
+                ExpressionAttributeNames={"#pk": due_index.DUE_PK, "#sk": due_index.DUE_SK},
+                ExpressionAttributeValues={
+                    ":pk": {"S": due_index.condition_pk(shard)},
+                    ":upper": {"S": due_index.upper_bound(now)},
+                },
+            ):
+                yield item["tenant_id"]["S"], item["bundle_id"]["S"]
 
     def find_task(self, tenant_id: str, task_id: str) -> Task:
         item = self._reader.find_by_id(tenant_id, task_id, EntityType.TASK)

@@ -7,6 +7,8 @@ Three kinds of entries share it (partition prefixes never collide):
 - reminders not yet published: ``PUB#<shard>`` / ``<created>#<tenant>#<reminder_id>``; the entry is
   removed once EventBridge accepted the event.
 - enabled schedules: ``SCHEDULES`` / ``<next occurrence>#<tenant>#<template_id>``.
+- active bundles with time-dependent conditions: ``CONDITIONS#<shard>`` /
+  ``<next check>#<tenant>#<bundle_id>``.
 
 Times in sort keys use one fixed-width format, so string order is time order.
 """
@@ -60,6 +62,20 @@ def schedule_keys(tenant_id: str, template_id: str, next_occurrence: datetime) -
     return {
         DUE_PK: SCHEDULES_PARTITION,
         DUE_SK: f"{sort_time(next_occurrence)}#{tenant_id}#{template_id}",
+    }
+
+
+CONDITION_SHARDS = 2
+
+
+def condition_pk(shard: int) -> str:
+    return f"CONDITIONS#{shard}"
+
+
+def condition_keys(tenant_id: str, bundle_id: str, due_at: datetime) -> dict[str, str | None]:
+    return {
+        DUE_PK: condition_pk(shard_of(bundle_id, CONDITION_SHARDS)),
+        DUE_SK: f"{sort_time(due_at)}#{tenant_id}#{bundle_id}",
     }
 
 

@@ -8,7 +8,7 @@ from workengine.dal import due_index
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap, deserialize, entity_to_item
 from workengine.domain.entities import AuditEvent, Bundle, Comment, PinnedDefinition, Reminder, Task
-from workengine.domain.enums import EntityType, ReminderStatus
+from workengine.domain.enums import BundleStatus, EntityType, ReminderStatus
 from workengine.domain.reminder_rules import index_time
 from workengine.domain.schedules import Schedule
 
@@ -16,7 +16,7 @@ from workengine.domain.schedules import Schedule
 def bundle_keys(bundle: Bundle) -> dict[str, str | None]:
     created = bundle.created_at.isoformat()
     list_sk = t.bundle_list_sk(bundle.status.value, created, bundle.bundle_id)
-    return {
+    keys: dict[str, str | None] = {
         t.PK: t.bundle_pk(bundle.tenant_id, bundle.bundle_id),
         t.SK: t.BUNDLE_SK,
         "gsi_bundles_pk": t.bundles_pk(bundle.tenant_id),
@@ -24,6 +24,9 @@ def bundle_keys(bundle: Bundle) -> dict[str, str | None]:
         "gsi_template_pk": t.template_pk(bundle.tenant_id, bundle.template_id),
         "gsi_template_sk": list_sk,
     }
+    if bundle.status is BundleStatus.ACTIVE and bundle.conditions_due_at is not None:
+        keys.update(due_index.condition_keys(bundle.tenant_id, bundle.bundle_id, bundle.conditions_due_at))
+    return keys
 
 
 def bundle_item(bundle: Bundle) -> AttributeMap:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from workengine.domain.conditions import (
     CompiledCondition,
@@ -18,6 +18,16 @@ from workengine.domain.template import WorkflowTemplate
 
 CONDITION_SKIP_REASON = "condition"
 SYSTEM_ACTOR = "system"  # the actor of changes a condition makes
+
+
+def next_condition_check(now: datetime) -> datetime:
+    """When time-dependent conditions are looked at next: the start of the next UTC day."""
+    today = now.astimezone(UTC).date()
+    return datetime.combine(today + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def has_time_conditions(definition: WorkflowTemplate) -> bool:
+    return any(condition.uses_days_to_anchor for condition in compiled_conditions(definition).values())
 
 
 def compiled_conditions(definition: WorkflowTemplate) -> dict[str, CompiledCondition]:

@@ -54,6 +54,9 @@ class Bundle(Entity):
     tags: list[str] = Field(default_factory=list)
     assignees: dict[str, str] = Field(default_factory=dict)
     inputs: dict[str, Any] = Field(default_factory=dict)
+    conditions_due_at: datetime | None = Field(
+        default=None, description="Next daily check of conditions reading days_to_anchor (none: no such)."
+    )
     owner: str
     created_by: str
     version: int = 1

@@ -7,7 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from workengine.domain.condition_rules import reevaluate_conditions
+from workengine.domain.condition_rules import (
+    has_time_conditions,
+    next_condition_check,
+    reevaluate_conditions,
+)
 from workengine.domain.due_dates import due_date_from
 from workengine.domain.entities import ApprovalGate, Bundle, RequiredLinkState, Task, today_utc
 from workengine.domain.enums import ProofKind, TaskStatus
@@ -174,4 +178,6 @@ def instantiate_bundle(
         decided[t.task_id].model_copy(update={"version": 1}) if t.task_id in decided else t for t in tasks
     ]
     bundle.stage, bundle.status = derive_progress(template.phase_ids(), tasks)
+    if has_time_conditions(template):
+        bundle.conditions_due_at = next_condition_check(now)
     return InstantiatedBundle(bundle=bundle, tasks=tasks)

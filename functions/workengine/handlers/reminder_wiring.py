@@ -6,8 +6,10 @@ from workengine.catalog.loader import TemplateCatalog
 from workengine.dal.aws import client
 from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.dal.reminder_repository import DynamoReminderRepository
+from workengine.services.condition_sweep import ConditionSweep
 from workengine.services.hooks import NO_HOOKS, ServiceHooks
 from workengine.services.pagination import PageTokenCodec
+from workengine.services.pinned_definitions import PinnedDefinitions
 from workengine.services.reminder_publisher import ReminderPublisher
 from workengine.services.reminder_service import ReminderService
 from workengine.services.schedule_service import ScheduleService
@@ -36,6 +38,11 @@ def build_schedule_service(
         PageTokenCodec(settings.pagination_secret),
         hooks=hooks,
     )
+
+
+def build_condition_sweep(settings: Settings, catalog: TemplateCatalog) -> ConditionSweep:
+    bundles = DynamoBundleRepository(client("dynamodb"), settings.table_name)
+    return ConditionSweep(bundles, PinnedDefinitions(catalog, bundles))
 
 
 def build_sweep_service(settings: Settings, catalog: TemplateCatalog) -> SweepService:

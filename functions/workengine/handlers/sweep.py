@@ -14,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from workengine.catalog.loader import TemplateCatalog, find_content_dir, load_catalog_from
-from workengine.handlers.reminder_wiring import build_sweep_service
+from workengine.handlers.reminder_wiring import build_condition_sweep, build_sweep_service
 from workengine.observability import logger, metrics, tracer
 from workengine.services.sweep_service import SweepReport
 from workengine.settings import Settings, get_settings
@@ -38,7 +38,11 @@ def event_time(event: dict[str, Any]) -> datetime | None:
 def run_sweep(now: datetime, settings: Settings | None = None) -> SweepReport:
     settings = settings or get_settings()
     catalog = _catalog(str(settings.content_path) if settings.content_path else None)
-    return build_sweep_service(settings, catalog).run(now)
+    report = build_sweep_service(settings, catalog).run(now)
+    checked = build_condition_sweep(settings, catalog).run(now)
+    report.condition_checks.extend(checked.bundles_checked)
+    report.condition_changes.extend(checked.tasks_changed)
+    return report
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -36,6 +36,8 @@ class SweepReport:
     reminders_created: list[str] = field(default_factory=list)
     bundles_created: list[str] = field(default_factory=list)
     schedule_failures: list[str] = field(default_factory=list)
+    condition_checks: list[str] = field(default_factory=list)
+    condition_changes: list[str] = field(default_factory=list)
     published: int = 0
     publish_failed: int = 0
 
@@ -45,6 +47,8 @@ class SweepReport:
             "reminders_created": len(self.reminders_created),
             "bundles_created": self.bundles_created,
             "schedule_failures": self.schedule_failures,
+            "condition_checks": self.condition_checks,
+            "condition_changes": self.condition_changes,
             "published": self.published,
             "publish_failed": self.publish_failed,
         }

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from workengine.domain.entities import Task
 from workengine.domain.enums import BundleStatus, ProofKind, Role, TaskStatus
 from workengine.domain.errors import WorkEngineError
+from workengine.domain.fields import FieldType
 from workengine.domain.identity import Identity
 from workengine.domain.instantiation import USER_PREFIX, NewBundleRequest
 from workengine.domain.task_rules import ProofChange, TaskChange
@@ -38,6 +40,29 @@ def _proof_for(task: Task) -> ProofChange:
     return ProofChange(fields=fields)
 
 
+def _required_fields_for(task: Task) -> dict[str, Any]:
+    """A plausible value for each required field, so demo completions pass ``MISSING_FIELDS``."""
+    samples: dict[FieldType, Any] = {
+        FieldType.TEXT: "Recorded in the demo seed.",
+        FieldType.NUMBER: 1,
+        FieldType.DATE: datetime.now(UTC).date().isoformat(),
+        FieldType.BOOLEAN: True,
+        FieldType.URL: "https://docs.example.com/demo/field",
+        FieldType.USER: DEMO_MEMBER,
+    }
+    values: dict[str, Any] = {}
+    for spec in task.field_specs:
+        if not spec.required:
+            continue
+        if spec.type is FieldType.CHOICE:
+            values[spec.key] = (spec.choices or [""])[0]
+        elif spec.type is FieldType.NUMBER:
+            values[spec.key] = spec.min if spec.min is not None else 1
+        else:
+            values[spec.key] = samples[spec.type]
+    return values
+
+
 def _complete_ready_tasks(
     tasks_service: TaskService, identity: Identity, tasks: list[Task], count: int
 ) -> None:
@@ -48,7 +73,10 @@ def _complete_ready_tasks(
         if ProofKind.ARTIFACT in task.proof_required or any(dep not in done for dep in task.depends_on):
             continue
         change = TaskChange(
-            fields_set=frozenset({"status", "proof"}), status=TaskStatus.DONE, proof=_proof_for(task)
+            fields_set=frozenset({"status", "proof", "fields"}),
+            status=TaskStatus.DONE,
+            proof=_proof_for(task),
+            fields=_required_fields_for(task),
         )
         try:
             tasks_service.update_task(identity, task.task_id, change, None)
@@ -83,6 +111,7 @@ def seed_demo(
                     for link in template.required_links[:1]
                 },
                 tags=["demo"],
+                inputs=dict(template.examples[0].inputs) if template.examples else {},
             ),
         )
         created.append(result.bundle.bundle_id)
