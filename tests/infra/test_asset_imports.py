@@ -148,7 +148,12 @@ def test_api_handler_creates_a_bundle_on_moto_from_an_http_api_event(
     event = http_api_event(
         "POST",
         "/bundles",
-        body={"template_id": "podcast-episode", "title": "Episode 42", "anchor_date": "2026-12-14"},
+        body={
+            "template_id": "podcast-episode",
+            "title": "Episode 42",
+            "anchor_date": "2026-12-14",
+            "inputs": {"guest_name": "Ada Lovelace"},
+        },
         claims=CLAIMS,
     )
 

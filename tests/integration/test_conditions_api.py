@@ -142,3 +142,19 @@ def test_the_sweep_reevaluates_time_conditions_once_a_day(content: Path, member:
     # ... and the bundle is not looked at again the same day (its index entry moved to tomorrow)
     assert run_sweep(datetime(2030, 6, 24, 18, 0, tzinfo=UTC)).condition_checks == []
     assert run_sweep(datetime(2030, 6, 25, 0, 5, tzinfo=UTC)).condition_checks == [bundle_id]
+
+
+def test_a_tag_change_reevaluates_conditions_reading_bundle_tags(content: Path, member: Caller) -> None:
+    api = ApiClient(member)
+    bundle_id = create(api)["bundle"]["bundle_id"]
+    assert tasks_of(api, bundle_id)["vip_call"]["status"] == "skipped"
+
+    response = api.patch(f"/bundles/{bundle_id}", {"tags": ["vip"]})
+
+    assert response.status == 200, response.body
+    vip_call = tasks_of(api, bundle_id)["vip_call"]
+    assert (vip_call["status"], vip_call["condition"]) == ("todo", "met")
+    events = api.get(f"/bundles/{bundle_id}/events").body["items"]
+    assert [e["actor"] for e in events if e["action"] == "condition_evaluated"] == ["system"]
+    api.patch(f"/bundles/{bundle_id}", {"tags": []})
+    assert tasks_of(api, bundle_id)["vip_call"]["status"] == "skipped"

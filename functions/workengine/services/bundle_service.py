@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from workengine.catalog.loader import TemplateCatalog
 from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.domain.audit import audit_event
-from workengine.domain.entities import AuditEvent, Bundle, RequiredLinkState, Task
+from workengine.domain.condition_rules import SYSTEM_ACTOR, reevaluate_conditions
+from workengine.domain.entities import AuditEvent, Bundle, RequiredLinkState, Task, today_utc
 from workengine.domain.enums import BundleStatus, EntityType, Role
 from workengine.domain.errors import (
     InvalidTransitionError,
@@ -19,6 +20,7 @@ from workengine.domain.errors import (
 from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
 from workengine.domain.instantiation import InstantiatedBundle, NewBundleRequest, instantiate_bundle
+from workengine.domain.task_rules import bundle_progress_after
 from workengine.domain.template import WorkflowTemplate
 from workengine.services.hooks import NO_HOOKS, ServiceHooks
 from workengine.services.pagination import PageTokenCodec
@@ -155,14 +157,27 @@ class BundleService:
             before=bundle,
             after=updated,
         )
+        flips = self._condition_flips(template, updated, tasks, change, now)
+        events = [
+            event,
+            *(self._condition_event(t, flips[t.task_id], now) for t in tasks if t.task_id in flips),
+        ]
+        stored = {task.task_id: task.version for task in tasks}
+        if flips:
+            tasks = [flips.get(task.task_id, task) for task in tasks]
+            progress = bundle_progress_after(updated, template.phase_ids(), tasks)
+            updated.stage, updated.status = progress.stage, progress.status
         extra = None
         if updated.stage != bundle.stage:
             extra = self._hooks.on_stage_change(updated, tasks, now)
-        refresh = self._tasks_to_reindex(bundle, updated, tasks)
+        refresh = [(task, stored[task.task_id]) for task in flips.values()]
+        refresh += [
+            entry for entry in self._tasks_to_reindex(bundle, updated, tasks) if entry[0].task_id not in flips
+        ]
         self._repository.save_changes(
             bundle=(updated, bundle.version),
             tasks=refresh[:REINDEX_IN_FIRST_WRITE],
-            events=[event],
+            events=events,
             extra=extra,
         )
         for start in range(REINDEX_IN_FIRST_WRITE, len(refresh), REINDEX_IN_FIRST_WRITE):
@@ -170,6 +185,31 @@ class BundleService:
         if updated.status is BundleStatus.ARCHIVED and bundle.status is not BundleStatus.ARCHIVED:
             self._hooks.on_bundle_archived(updated)
         return updated
+
+    def _condition_flips(
+        self,
+        template: WorkflowTemplate,
+        updated: Bundle,
+        tasks: list[Task],
+        change: BundleChange,
+        now: datetime,
+    ) -> dict[str, Task]:
+        """Conditions read ``bundle.tags`` and ``bundle.references``: a change of either re-evaluates them."""
+        if not {"tags", "references"} & change.fields_set or updated.status is not BundleStatus.ACTIVE:
+            return {}
+        return reevaluate_conditions(template, updated, tasks, today=today_utc(now), now=now)
+
+    def _condition_event(self, before: Task, after: Task, now: datetime) -> AuditEvent:
+        return audit_event(
+            entity_type=EntityType.TASK,
+            entity_id=after.task_id,
+            action="condition_evaluated",
+            actor=SYSTEM_ACTOR,
+            at=now,
+            new_id=self._new_id,
+            before=before,
+            after=after,
+        )
 
     @staticmethod
     def _tasks_to_reindex(bundle: Bundle, updated: Bundle, tasks: list[Task]) -> list[tuple[Task, int]]:
