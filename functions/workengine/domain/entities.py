@@ -53,7 +53,9 @@ class Bundle(Entity):
     required_links: list[RequiredLinkState] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     assignees: dict[str, str] = Field(default_factory=dict)
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    inputs: dict[str, Any] = Field(
+        default_factory=dict, description="Kick-off values by input key (the template's defaults filled in)."
+    )
     conditions_due_at: datetime | None = Field(
         default=None, description="Next daily check of conditions reading days_to_anchor (none: no such)."
     )
@@ -154,9 +156,13 @@ class Task(Entity):
     escalate_after_days: int | None = None
     escalate_to: str | None = None
     skip_reason: str | None = None
-    field_specs: list[FieldSpec] = Field(default_factory=list)
-    fields: dict[str, Any] = Field(default_factory=dict)
-    condition: ConditionState | None = None
+    field_specs: list[FieldSpec] = Field(
+        default_factory=list, description="What the assignee records (copied from the task definition)."
+    )
+    fields: dict[str, Any] = Field(default_factory=dict, description="Recorded field values by key.")
+    condition: ConditionState | None = Field(
+        default=None, description="State of the definition's `when` condition; null when it has none."
+    )
     completed_at: datetime | None = None
     completed_by: str | None = None
     comments_count: int = 0

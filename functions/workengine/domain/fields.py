@@ -43,11 +43,13 @@ class FieldSpec(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     type: FieldType
     required: bool = False
-    choices: list[str] | None = None
-    default: Any = None
-    min: float | None = None
-    max: float | None = None
-    max_length: int | None = Field(default=None, ge=1, le=MAX_TEXT_LENGTH)
+    choices: list[str] | None = Field(default=None, description="The allowed values (choice fields only).")
+    default: Any = Field(default=None, description="The value used when none is given.")
+    min: float | None = Field(default=None, description="Smallest allowed value (number fields only).")
+    max: float | None = Field(default=None, description="Largest allowed value (number fields only).")
+    max_length: int | None = Field(
+        default=None, ge=1, le=MAX_TEXT_LENGTH, description="Longest allowed text (text fields only)."
+    )
     description: str | None = None
 
     @model_validator(mode="after")

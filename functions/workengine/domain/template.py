@@ -153,7 +153,7 @@ class TemplateExample(StrictModel):
 
     title: str = Field(default="Example", min_length=1)
     anchor_date: date | None = None
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    inputs: dict[str, Any] = Field(default_factory=dict, description="Kick-off values by input key.")
     tags: list[str] = Field(default_factory=list)
     assignees: dict[str, str] = Field(default_factory=dict)
 
@@ -181,7 +181,9 @@ class WorkflowTemplate(StrictModel):
         default=None, description="Role (from the bundle's assignees) automatic escalations go to."
     )
     inputs: list[FieldSpec] = Field(default_factory=list, description="The kick-off form.")
-    examples: list[TemplateExample] = Field(default_factory=list)
+    examples: list[TemplateExample] = Field(
+        default_factory=list, description="Kick-offs (inputs and tags) CI instantiates for this template."
+    )
 
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON of the definition (stable across YAML formatting)."""

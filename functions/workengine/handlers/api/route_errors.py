@@ -22,7 +22,7 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
     "GET /bundles/{bundle_id}/events": (),
     "GET /tasks": (),
     "GET /tasks/{task_id}": (),
-    "PATCH /tasks/{task_id}": ("VERSION_CONFLICT", "MISSING_PROOF", "INVALID_TRANSITION"),
+    "PATCH /tasks/{task_id}": ("VERSION_CONFLICT", "MISSING_PROOF", "MISSING_FIELDS", "INVALID_TRANSITION"),
     "POST /tasks/{task_id}/comments": ("VERSION_CONFLICT", "INVALID_TRANSITION"),
     "GET /tasks/{task_id}/comments": (),
     "POST /tasks/{task_id}/approvals": (
