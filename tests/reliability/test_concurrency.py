@@ -140,3 +140,48 @@ def test_twenty_idempotent_creates_with_one_key_make_one_bundle(moto_endpoint: s
     assert set(refused) <= {"IDEMPOTENCY_CONFLICT"}
     bundles = [item for item in table_items() if item["sk"]["S"] == "B"]
     assert [item["bundle_id"]["S"] for item in bundles] == [created[0]["bundle"]["bundle_id"]]
+
+
+def _skip_task(start: Any, results: Any, task_id: str) -> None:
+    """One "Lambda instance" skipping one task."""
+    try:
+        deps.reset()
+        api = ApiClient(MEMBER)
+        start.wait(timeout=60)
+        response = api.call("PATCH", f"/tasks/{task_id}", body={"status": "skipped"})
+        results.put((response.status, response.error_code, response.body))
+    except BaseException as exc:
+        results.put((-1, type(exc).__name__, str(exc)))
+    finally:
+        results.close()
+        results.join_thread()
+        os._exit(0)
+
+
+@pytest.mark.slow
+def test_every_task_skipped_in_parallel_completes_the_bundle(moto_endpoint: str) -> None:
+    """The write-skew reproduction: each writer saw the other tasks open. moto serves one request at a
+    time here (its conditional writes are not atomic across threads), standing in for DynamoDB's
+    atomic transactions; the race is between the writers' reads and their commits."""
+    # Given
+    api = ApiClient(MEMBER)
+    created = api.post("/bundles", {**CREATE, "template_id": "wide-twenty"}).body
+    task_ids = [task["task_id"] for task in created["tasks"]]
+    assert len(task_ids) == 20
+    context = multiprocessing.get_context("fork")
+    start, results = context.Barrier(len(task_ids)), context.Queue()
+
+    # When
+    workers = [context.Process(target=_skip_task, args=(start, results, task_id)) for task_id in task_ids]
+    for worker in workers:
+        worker.start()
+    answers = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+
+    # Then
+    assert [status for status, _, _ in answers] == [200] * len(task_ids), [a[:2] for a in answers]
+    body = api.get(f"/bundles/{created['bundle']['bundle_id']}").body
+    assert {task["status"] for task in body["tasks"]} == {"skipped"}
+    assert body["bundle"]["status"] == "completed"
+    assert body["bundle"]["stage"] == "p3"

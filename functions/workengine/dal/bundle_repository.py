@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -43,6 +44,15 @@ def _awake_filter(awake_at: datetime, names: dict[str, str], values: dict[str, A
     return "NOT (#snoozed > :awake)"
 
 
+@dataclass(frozen=True)
+class BundleSnapshot:
+    """A bundle and its tasks as one read saw them; ``revision`` counts the task writes of the bundle."""
+
+    bundle: Bundle
+    tasks: list[Task]
+    revision: int
+
+
 class DynamoBundleRepository:
     """Reads with GetItem/Query only; writes with TransactWriteItems conditioned on ``version``.
 
@@ -64,18 +74,26 @@ class DynamoBundleRepository:
 
     def get_bundle_with_tasks(self, tenant_id: str, bundle_id: str) -> tuple[Bundle, list[Task]]:
         """One Query (more only past 1 MB): the bundle item and its tasks share a partition and prefix."""
+        snapshot = self.read_bundle(tenant_id, bundle_id)
+        return snapshot.bundle, snapshot.tasks
+
+    def read_bundle(self, tenant_id: str, bundle_id: str) -> BundleSnapshot:
+        """The bundle, its tasks and its tasks revision, read together by one strongly consistent Query
+        (more only past 1 MB); pass it as ``guard`` to ``save_changes`` to write against what was read."""
         bundle: Bundle | None = None
+        revision = 0
         tasks: list[Task] = []
         pk = t.bundle_pk(tenant_id, bundle_id)
         for item in self._reader.query_prefix(pk, t.BUNDLE_SK, consistent=True):
             if item[t.SK]["S"] == t.BUNDLE_SK:
                 bundle = item_to_entity(item, Bundle)
+                revision = int(item.get(t.TASKS_REVISION, {}).get("N", "0"))
             else:
                 tasks.append(item_to_entity(item, Task))
         if bundle is None:
             raise NotFoundError("bundle", bundle_id)
         tasks.sort(key=lambda task: task.position)
-        return bundle, tasks
+        return BundleSnapshot(bundle, tasks, revision)
 
     def get_definition(
         self, tenant_id: str, template_id: str, template_version: str
@@ -309,13 +327,27 @@ class DynamoBundleRepository:
         new_comments: Sequence[Comment] = (),
         events: Sequence[AuditEvent] = (),
         extra: WriteTransaction | None = None,
+        guard: BundleSnapshot | None = None,
     ) -> None:
         """One transaction: each (entity, expected_version) is written only if its stored version still
-        equals expected_version; comments and audit events are new items."""
+        equals expected_version; comments and audit events are new items.
+
+        With ``guard`` (the read the change was derived from) the bundle item is conditioned on the
+        version and tasks revision that read saw, and its revision is bumped: a concurrent write of any
+        other task of the bundle makes one of the two fail with TransactionConflict labelled
+        ``bundle:<id>``, so progress is never derived from a stale view of the siblings."""
         transaction = self.new_transaction()
         for task, expected in tasks:
             transaction.put_versioned(task_item(task), expected, f"task:{task.task_id}")
-        if bundle is not None:
+        if guard is not None:
+            label = f"bundle:{guard.bundle.bundle_id}"
+            if bundle is not None:
+                transaction.put_guarded(bundle_item(bundle[0]), bundle[1], guard.revision, label)
+            else:
+                key = {t.PK: {"S": t.bundle_pk(guard.bundle.tenant_id, guard.bundle.bundle_id)}}
+                key[t.SK] = {"S": t.BUNDLE_SK}
+                transaction.advance_revision(key, guard.bundle.version, guard.revision, label)
+        elif bundle is not None:
             transaction.put_versioned(bundle_item(bundle[0]), bundle[1], f"bundle:{bundle[0].bundle_id}")
         for comment in new_comments:
             transaction.put_new(comment_item(comment), "comment")

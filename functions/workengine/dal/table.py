@@ -35,8 +35,12 @@ INDEXES: tuple[IndexDefinition, ...] = (
     IndexDefinition(GSI_DUE, "gsi_due_pk", "gsi_due_sk"),
 )
 INDEX_BY_NAME = {index.name: index for index in INDEXES}
+# Bookkeeping on the bundle item: bumped by every write of one of its tasks, so two writers of different
+# tasks of one bundle cannot both commit a bundle progress derived from what each read (write skew).
+TASKS_REVISION = "tasks_revision"
+# Storage attributes: key and bookkeeping attributes, never part of an entity, a response or an export.
 KEY_ATTRIBUTES: frozenset[str] = frozenset(
-    {PK, SK, TTL_ATTRIBUTE}
+    {PK, SK, TTL_ATTRIBUTE, TASKS_REVISION}
     | {index.partition_key for index in INDEXES}
     | {index.sort_key for index in INDEXES if index.sort_key}
 )

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from workengine.dal.codec import AttributeMap, deserialize
 from workengine.dal.reads import THROTTLING_CODES
-from workengine.dal.table import KEY_ATTRIBUTES, PK, SK
+from workengine.dal.table import KEY_ATTRIBUTES, PK, SK, TASKS_REVISION
 from workengine.domain.errors import ServiceUnavailableError, VersionConflictError
 
 TRANSACTION_ITEM_LIMIT = 100
@@ -36,6 +36,11 @@ class TransactionConflict(VersionConflictError):
         VersionConflictError.__init__(self, message, details)
         self.index = index
         self.label = label
+
+
+class TransactionContention(ServiceUnavailableError):
+    """Raised when DynamoDB cancelled the transaction because another one was writing the same item at
+    that moment (reason ``TransactionConflict``): nothing was decided, the write may be retried as is."""
 
 
 @dataclass
@@ -104,6 +109,49 @@ class WriteTransaction:
             )
         )
 
+    def put_guarded(self, item: AttributeMap, expected_version: int, revision: int, label: str) -> None:
+        """Put a bundle item only if neither its ``version`` nor its tasks revision moved since it was
+        read at ``revision``; the stored revision becomes ``revision + 1``."""
+        item = {**item, TASKS_REVISION: {"N": str(revision + 1)}}
+        condition, names, values = _guard_condition(expected_version, revision)
+        self.operations.append(
+            _Operation(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": item,
+                        "ConditionExpression": condition,
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": values,
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+                label,
+            )
+        )
+
+    def advance_revision(self, key: AttributeMap, expected_version: int, revision: int, label: str) -> None:
+        """Bump the tasks revision of a bundle item, only if neither its ``version`` nor its revision
+        moved since it was read at ``revision`` (the rest of the item is left as it is)."""
+        condition, names, values = _guard_condition(expected_version, revision)
+        values[":next"] = {"N": str(revision + 1)}
+        self.operations.append(
+            _Operation(
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": {PK: key[PK], SK: key[SK]},
+                        "UpdateExpression": "SET #revision = :next",
+                        "ConditionExpression": condition,
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": values,
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+                label,
+            )
+        )
+
     def delete(self, key: AttributeMap, label: str = "delete") -> None:
         self.operations.append(
             _Operation({"Delete": {"TableName": self.table_name, "Key": {PK: key[PK], SK: key[SK]}}}, label)
@@ -111,6 +159,17 @@ class WriteTransaction:
 
     def __len__(self) -> int:
         return len(self.operations)
+
+
+def _guard_condition(expected_version: int, revision: int) -> tuple[str, dict[str, str], dict[str, Any]]:
+    names = {"#pk": PK, "#version": "version", "#revision": TASKS_REVISION}
+    values: dict[str, Any] = {":expected": {"N": str(expected_version)}}
+    if revision:
+        values[":revision"] = {"N": str(revision)}
+        revision_condition = "#revision = :revision"
+    else:  # items written before the revision existed, or rewritten whole by a bundle change
+        revision_condition = "attribute_not_exists(#revision)"
+    return f"attribute_exists(#pk) AND #version = :expected AND {revision_condition}", names, values
 
 
 def public_view(item: AttributeMap) -> dict[str, Any]:
@@ -148,9 +207,9 @@ def translate_transaction_error(exc: ClientError, transaction: WriteTransaction)
                     index,
                     label,
                 )
-        if any(reason.get("Code") in _RETRYABLE_CODES for reason in reasons) or any(
-            reason.get("Code") == "TransactionConflict" for reason in reasons
-        ):
+        if any(reason.get("Code") == "TransactionConflict" for reason in reasons):
+            return TransactionContention("the database is busy; retry the request", {"code": code})
+        if any(reason.get("Code") in _RETRYABLE_CODES for reason in reasons):
             return ServiceUnavailableError("the database is busy; retry the request", {"code": code})
     if code in _RETRYABLE_CODES:
         return ServiceUnavailableError("the database is busy; retry the request", {"code": code})

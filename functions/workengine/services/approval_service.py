@@ -57,8 +57,9 @@ class ApprovalService:
     def _decide_once(
         self, identity: Identity, located: Task, decision: ApprovalDecision, comment: str | None
     ) -> tuple[Approval, Task]:
-        bundle, tasks = self._repository.get_bundle_with_tasks(identity.tenant_id, located.bundle_id)
-        by_id = {task.task_id: task for task in tasks}
+        snapshot = self._repository.read_bundle(identity.tenant_id, located.bundle_id)
+        bundle = snapshot.bundle
+        by_id = {task.task_id: task for task in snapshot.tasks}
         if bundle.status in _CLOSED_BUNDLE:
             raise InvalidTransitionError(
                 f"tasks of a {bundle.status.value} bundle cannot change",
@@ -74,6 +75,7 @@ class ApprovalService:
             bundle=bundle,
             original=by_id,
             now=now,
+            revision=snapshot.revision,
             changed=[(outcome.task, _ACTIONS[decision])],
         )
         if outcome.reopened is not None:

@@ -71,8 +71,9 @@ class TaskActionService:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _act_once(self, identity: Identity, located: Task, action: TaskAction) -> Task:
-        bundle, tasks = self._repository.get_bundle_with_tasks(identity.tenant_id, located.bundle_id)
-        by_id = {task.task_id: task for task in tasks}
+        snapshot = self._repository.read_bundle(identity.tenant_id, located.bundle_id)
+        bundle = snapshot.bundle
+        by_id = {task.task_id: task for task in snapshot.tasks}
         if bundle.status in _CLOSED_BUNDLE:
             raise InvalidTransitionError(
                 f"tasks of a {bundle.status.value} bundle cannot change",
@@ -85,6 +86,7 @@ class TaskActionService:
             bundle=bundle,
             original=by_id,
             now=now,
+            revision=snapshot.revision,
             changed=[(outcome.task, outcome.audit_action)],
             extra=[self._repository.new_reminders(outcome.reminders)],
         )

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from workengine.dal.bundle_repository import DynamoBundleRepository
+from workengine.dal.bundle_repository import BundleSnapshot, DynamoBundleRepository
 from workengine.dal.transactions import WriteTransaction
 from workengine.domain.audit import audit_event
 from workengine.domain.condition_rules import SYSTEM_ACTOR, reevaluate_conditions
@@ -30,6 +30,9 @@ class TaskChangeSet:
     changed: list[tuple[Task, str]] = field(default_factory=list)
     new_comments: list[Comment] = field(default_factory=list)
     extra: list[WriteTransaction | None] = field(default_factory=list)
+    # The bundle's tasks revision as read with ``bundle`` and ``original`` (``read_bundle``): the write
+    # then fails if any other task of the bundle was written meanwhile (no write skew on progress).
+    revision: int | None = None
 
 
 class TaskCommitter:
@@ -82,6 +85,11 @@ class TaskCommitter:
             new_comments=change.new_comments,
             events=events,
             extra=merge_writes([*change.extra, stage_extra, hook_extra]),
+            guard=(
+                BundleSnapshot(change.bundle, list(change.original.values()), change.revision)
+                if change.revision is not None
+                else None
+            ),
         )
 
     def _condition_flips(

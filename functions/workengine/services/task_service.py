@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from workengine.catalog.loader import TemplateCatalog
 from workengine.dal.bundle_repository import DynamoBundleRepository
-from workengine.dal.transactions import TransactionConflict
+from workengine.dal.transactions import TransactionConflict, TransactionContention
 from workengine.domain.audit import audit_event
 from workengine.domain.entities import AuditEvent, Comment, Task
 from workengine.domain.enums import BundleStatus, EntityType, Role, TaskStatus
@@ -15,16 +15,23 @@ from workengine.domain.errors import InvalidTransitionError, VersionConflictErro
 from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
 from workengine.domain.task_rules import TaskChange, apply_task_change
+from workengine.retries import retry_while
 from workengine.services.bundle_service import Clock, utc_now
 from workengine.services.hooks import NO_HOOKS, ServiceHooks
 from workengine.services.pagination import PageTokenCodec
 from workengine.services.pinned_definitions import PinnedDefinitions
 from workengine.services.task_commit import TaskChangeSet, TaskCommitter
 
-# A write can lose only to a change of a *sibling* (another task of the bundle moved the stage, say);
-# the caller's own expectation still holds then, so the update is recomputed and retried this often.
-SIBLING_CONFLICT_RETRIES = 3
 _CLOSED_BUNDLE = frozenset({BundleStatus.CANCELLED, BundleStatus.ARCHIVED})
+
+
+def _sibling_conflict(task_id: str) -> Callable[[BaseException], bool]:
+    """A write that lost to a change of anything but this task (a sibling task, the bundle's revision):
+    the caller's own expectation still holds, so the update is recomputed from a fresh read."""
+    own = f"task:{task_id}"
+    return lambda exc: (
+        isinstance(exc, TransactionContention) or (isinstance(exc, TransactionConflict) and exc.label != own)
+    )
 
 
 class TaskService:
@@ -88,20 +95,20 @@ class TaskService:
     def update_task(
         self, identity: Identity, task_id: str, change: TaskChange, expected_version: int | None
     ) -> Task:
+        """Retried inside on a sibling's conflict (another task of the bundle written meanwhile), so
+        parallel updates of different tasks all succeed; a conflict on this task itself is the caller's
+        (VersionConflictError)."""
         identity.require(Role.MEMBER)
         located = self._repository.find_task(identity.tenant_id, task_id)
-        for attempt in range(SIBLING_CONFLICT_RETRIES + 1):
-            try:
-                return self._update_once(identity, located, change, expected_version)
-            except TransactionConflict as conflict:
-                if conflict.label == f"task:{task_id}" or attempt == SIBLING_CONFLICT_RETRIES:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        return retry_while(
+            _sibling_conflict(task_id), lambda: self._update_once(identity, located, change, expected_version)
+        )
 
     def _update_once(
         self, identity: Identity, located: Task, change: TaskChange, expected_version: int | None
     ) -> Task:
-        bundle, tasks = self._repository.get_bundle_with_tasks(identity.tenant_id, located.bundle_id)
+        snapshot = self._repository.read_bundle(identity.tenant_id, located.bundle_id)
+        bundle, tasks = snapshot.bundle, snapshot.tasks
         by_id = {task.task_id: task for task in tasks}
         task = by_id[located.task_id]
         if expected_version is not None and expected_version != task.version:
@@ -130,6 +137,7 @@ class TaskService:
                 now=now,
                 changed=[(updated, "updated")],
                 new_comments=[comment] if comment else [],
+                revision=snapshot.revision,
             )
         )
         return updated
@@ -137,28 +145,23 @@ class TaskService:
     def add_comment(self, identity: Identity, task_id: str, text: str) -> Comment:
         identity.require(Role.MEMBER)
         located = self._repository.find_task(identity.tenant_id, task_id)
-        for attempt in range(SIBLING_CONFLICT_RETRIES + 1):
-            _, tasks = self._repository.get_bundle_with_tasks(identity.tenant_id, located.bundle_id)
-            task = next(t for t in tasks if t.task_id == task_id)
-            now = self._clock()
-            comment = self._comment(identity, task, text, now)
-            updated = task.model_copy(
-                update={
-                    "comments_count": task.comments_count + 1,
-                    "version": task.version + 1,
-                    "updated_at": now,
-                }
-            )
-            event = self._task_event(identity, task, updated, "commented", now)
-            try:
-                self._repository.save_changes(
-                    tasks=[(updated, task.version)], new_comments=[comment], events=[event]
-                )
-                return comment
-            except TransactionConflict:
-                if attempt == SIBLING_CONFLICT_RETRIES:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        # A comment bumps only its task's counter: any concurrent write of that task is retried, too.
+        return retry_while(
+            lambda exc: isinstance(exc, TransactionConflict | TransactionContention),
+            lambda: self._comment_once(identity, located, text),
+        )
+
+    def _comment_once(self, identity: Identity, located: Task, text: str) -> Comment:
+        _, tasks = self._repository.get_bundle_with_tasks(identity.tenant_id, located.bundle_id)
+        task = next(t for t in tasks if t.task_id == located.task_id)
+        now = self._clock()
+        comment = self._comment(identity, task, text, now)
+        updated = task.model_copy(
+            update={"comments_count": task.comments_count + 1, "version": task.version + 1, "updated_at": now}
+        )
+        event = self._task_event(identity, task, updated, "commented", now)
+        self._repository.save_changes(tasks=[(updated, task.version)], new_comments=[comment], events=[event])
+        return comment
 
     def list_comments(self, identity: Identity, task_id: str) -> list[Comment]:
         identity.require(Role.VIEWER)
