@@ -148,9 +148,14 @@ class DynamoRecordWriter:
         current = self._client.get_item(
             TableName=self._table, Key={t.PK: item[t.PK], t.SK: item[t.SK]}, ConsistentRead=True
         ).get("Item")
-        if current is not None and deserialize(current) == deserialize(item):
+        if current is not None and _stored_content(current) == _stored_content(item):
             return PutOutcome.EXISTING
         return PutOutcome.CONFLICT
+
+
+def _stored_content(item: AttributeMap) -> dict[str, Any]:
+    """An item without its storage attributes (index keys the sweep moves, bookkeeping counters)."""
+    return {k: v for k, v in deserialize(item).items() if k not in t.KEY_ATTRIBUTES}
 
 
 class S3ExportSink:
