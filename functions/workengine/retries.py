@@ -13,11 +13,13 @@ from typing import TypeVar
 from tenacity import (
     Retrying,
     retry_if_exception,
+    retry_if_result,
     stop_after_attempt,
     wait_random_exponential,
 )
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 # Writers of different tasks of one bundle serialise on the bundle's revision: with k of them at once
 # each round lets at least one through, so a burst of k parallel writers of one bundle needs up to k
@@ -48,3 +50,31 @@ def retry_while(
         reraise=True,
     )
     return retrying(call)
+
+
+def resend_leftovers(
+    send: Callable[[R], R | None],
+    request: R,
+    *,
+    attempts: int = BATCH_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> R | None:
+    """``send(request)`` returns the part of the request that was not processed (UnprocessedItems,
+    UnprocessedKeys, failed entries), or nothing; that part is sent again after a jittered backoff, at
+    most ``attempts`` sends in all. Returns what is still unprocessed then (None when all went through);
+    errors ``send`` raises propagate at once."""
+    pending: list[R | None] = [request]
+
+    def attempt() -> R | None:
+        assert pending[0] is not None
+        pending[0] = send(pending[0]) or None
+        return pending[0]
+
+    retrying = Retrying(
+        retry=retry_if_result(lambda left: left is not None),
+        stop=stop_after_attempt(attempts),
+        wait=BATCH_WAIT,
+        sleep=sleep,
+        retry_error_callback=lambda _state: pending[0],
+    )
+    return retrying(attempt)

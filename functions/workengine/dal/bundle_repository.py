@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -34,6 +35,8 @@ from workengine.domain.entities import AuditEvent, Bundle, Comment, PinnedDefini
 from workengine.domain.enums import EntityType
 from workengine.domain.errors import NotFoundError
 from workengine.domain.paging import Cursor, Page
+from workengine.observability import logger
+from workengine.retries import resend_leftovers
 
 
 def _awake_filter(awake_at: datetime, names: dict[str, str], values: dict[str, Any]) -> str:
@@ -60,10 +63,11 @@ class DynamoBundleRepository:
     fails, ServiceUnavailableError when DynamoDB throttles past the client's retries.
     """
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: Any, table_name: str, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self._client = client
         self._table = table_name
-        self._reader = TableReader(client, table_name)
+        self._sleep = sleep
+        self._reader = TableReader(client, table_name, sleep=sleep)
 
     # ---- reads ------------------------------------------------------------------------------------
     def get_bundle(self, tenant_id: str, bundle_id: str) -> Bundle:
@@ -309,15 +313,23 @@ class DynamoBundleRepository:
             raise
 
     def _remove(self, items: list[AttributeMap]) -> None:
+        """Delete items written before a failed create, 25 per BatchWriteItem; ``UnprocessedItems`` are
+        sent again after a jittered backoff. Whatever is still left is logged, not raised: the caller is
+        already raising the failure that made the cleanup necessary."""
+
+        def send(request: dict[str, Any]) -> dict[str, Any] | None:
+            response = self._client.batch_write_item(RequestItems=request)
+            return response.get("UnprocessedItems") or None
+
         for start in range(0, len(items), 25):
             batch = items[start : start + 25]
-            self._client.batch_write_item(
-                RequestItems={
-                    self._table: [
-                        {"DeleteRequest": {"Key": {t.PK: item[t.PK], t.SK: item[t.SK]}}} for item in batch
-                    ]
-                }
-            )
+            deletes = [{"DeleteRequest": {"Key": {t.PK: item[t.PK], t.SK: item[t.SK]}}} for item in batch]
+            left = resend_leftovers(send, {self._table: deletes}, sleep=self._sleep)
+            if left:
+                logger.error(
+                    "items of a failed bundle create were not removed",
+                    extra={"unremoved": len(left.get(self._table, []))},
+                )
 
     def save_changes(
         self,

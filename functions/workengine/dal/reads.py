@@ -7,7 +7,8 @@ share and the one set of error codes that mean "DynamoDB is busy" (writes use it
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -16,6 +17,7 @@ from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap
 from workengine.domain.errors import ServiceUnavailableError
 from workengine.domain.paging import Cursor
+from workengine.retries import resend_leftovers
 
 # Codes DynamoDB returns when a request exceeds capacity after botocore's own retries.
 THROTTLING_CODES = frozenset(
@@ -48,9 +50,10 @@ class TableReader:
     """GetItem/Query on one table. Every method raises ServiceUnavailableError when DynamoDB throttles
     and re-raises any other ClientError unchanged."""
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: Any, table_name: str, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self._client = client
         self._table = table_name
+        self._sleep = sleep
 
     def query(self, **kwargs: Any) -> dict[str, Any]:
         """One Query request (one page); ``kwargs`` are Query parameters without ``TableName``."""
@@ -118,7 +121,9 @@ class TableReader:
         self, keys: Sequence[tuple[str, str]], *, consistent: bool = False
     ) -> Iterator[AttributeMap]:
         """The stored items among these (pk, sk) keys: one BatchGetItem per 100 keys, repeated for any
-        ``UnprocessedKeys``. Absent keys yield nothing; items come in no particular order."""
+        ``UnprocessedKeys`` after a jittered backoff (``retries.resend_leftovers``). Absent keys yield
+        nothing; items come in no particular order. Raises ServiceUnavailableError when keys are still
+        unprocessed after the last attempt."""
         for start in range(0, len(keys), _BATCH_GET_LIMIT):
             wanted: dict[str, Any] = {
                 "Keys": [
@@ -127,8 +132,14 @@ class TableReader:
             }
             if consistent:
                 wanted["ConsistentRead"] = True
-            request: dict[str, Any] = {self._table: wanted}
-            while request:
+            found: list[AttributeMap] = []
+
+            def send(request: dict[str, Any], found: list[AttributeMap] = found) -> dict[str, Any] | None:
                 response = call_dynamodb(self._client, "batch_get_item", RequestItems=request)
-                yield from response.get("Responses", {}).get(self._table, [])
-                request = response.get("UnprocessedKeys") or {}
+                found.extend(response.get("Responses", {}).get(self._table, []))
+                return response.get("UnprocessedKeys") or None
+
+            left = resend_leftovers(send, {self._table: wanted}, sleep=self._sleep)
+            if left:
+                raise ServiceUnavailableError("the database is busy; retry the request")
+            yield from found

@@ -1,25 +1,42 @@
-"""Sortable unique IDs (ULID layout: 48-bit millisecond time + 80 random bits, Crockford base32)."""
+"""Sortable unique IDs: ULIDs from python-ulid, strictly increasing within this process.
+
+Within one millisecond python-ulid's monotonic generator increments the random part instead of drawing
+a new one, so IDs made one after another (the audit events of one request) sort in the order they were
+made. A clock that steps back is held at the last millisecond used, so the order survives that too.
+"""
 
 from __future__ import annotations
 
-import os
+import threading
 import time
 from collections.abc import Callable
 
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+from ulid import StrictMonotonicPolicy, ULIDGenerator
 
 IdFactory = Callable[[str], str]
 
 
-def new_ulid(timestamp_ms: int | None = None, randomness: bytes | None = None) -> str:
-    ms = int(time.time() * 1000) if timestamp_ms is None else timestamp_ms
-    rand = os.urandom(10) if randomness is None else randomness
-    value = (ms << 80) | int.from_bytes(rand, "big")
-    chars = []
-    for _ in range(26):
-        chars.append(_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+class _ForwardClock:
+    """Milliseconds since the epoch, never less than the last value returned (callers hold _LOCK)."""
+
+    def __init__(self) -> None:
+        self._last = 0
+
+    def __call__(self) -> int:
+        self._last = max(self._last, time.time_ns() // 1_000_000)
+        return self._last
+
+
+_GENERATOR = ULIDGenerator(clock=_ForwardClock(), policy=StrictMonotonicPolicy())
+# The generator reads its clock outside its own lock, so two threads could resolve their milliseconds
+# out of order; one lock around the whole generation keeps IDs increasing across threads too.
+_LOCK = threading.Lock()
+
+
+def new_ulid() -> str:
+    """A 26-character ULID (Crockford base32), greater than every ULID this process made before."""
+    with _LOCK:
+        return str(_GENERATOR.generate())
 
 
 def new_id(prefix: str) -> str:

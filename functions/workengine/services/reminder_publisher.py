@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from workengine.domain.entities import Reminder
 from workengine.observability import logger
+from workengine.retries import resend_leftovers
 
 EVENT_SOURCE = "workengine"
 DETAIL_TYPE_REMINDER_CREATED = "ReminderCreated"
@@ -25,13 +27,22 @@ class PublishResult:
 
 class ReminderPublisher:
     """PutEvents in batches of at most 10; entries EventBridge rejects (or whole calls that fail) are
-    retried up to ``max_attempts`` times in total, then reported as failed. Never raises for a publish
-    failure: the caller records it (``publish_failed``) and a later sweep tries again."""
+    retried after a jittered backoff, up to ``max_attempts`` sends in all, then reported as failed.
+    Never raises for a publish failure: the caller records it (``publish_failed``) and a later sweep
+    tries again."""
 
-    def __init__(self, client: Any, event_bus_name: str, *, max_attempts: int = 3) -> None:
+    def __init__(
+        self,
+        client: Any,
+        event_bus_name: str,
+        *,
+        max_attempts: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._client = client
         self._bus = event_bus_name
         self._max_attempts = max_attempts
+        self._sleep = sleep
 
     def _entry(self, reminder: Reminder) -> dict[str, Any]:
         return {
@@ -49,21 +60,20 @@ class ReminderPublisher:
         return result
 
     def _publish_batch(self, batch: list[Reminder], result: PublishResult) -> None:
-        pending = batch
         errors: dict[str, str] = {}
-        for _attempt in range(self._max_attempts):
-            if not pending:
-                return
+
+        def send(pending: list[Reminder]) -> list[Reminder] | None:
+            """One PutEvents; the reminders still to publish (refused entries or a failed call)."""
             try:
                 response = self._client.put_events(Entries=[self._entry(r) for r in pending])
             except ClientError as exc:
                 code = str(exc.response.get("Error", {}).get("Code", "ClientError"))
                 errors.update({r.reminder_id: code for r in pending})
-                continue
+                return pending
             except BotoCoreError as exc:
                 # Unreachable endpoint, timeouts, credentials: the same as a refused call.
                 errors.update({r.reminder_id: type(exc).__name__ for r in pending})
-                continue
+                return pending
             retry: list[Reminder] = []
             for reminder, entry in zip(pending, response.get("Entries", []), strict=False):
                 if entry.get("ErrorCode"):
@@ -73,7 +83,9 @@ class ReminderPublisher:
                     result.published.append(reminder)
             # Entries missing from a malformed response count as failed too.
             retry.extend(pending[len(response.get("Entries", [])) :])
-            pending = retry
+            return retry or None
+
+        pending = resend_leftovers(send, batch, attempts=self._max_attempts, sleep=self._sleep) or []
         for reminder in pending:
             error = errors.get(reminder.reminder_id, "unknown")
             logger.warning(

@@ -17,6 +17,7 @@ from workengine_tools.local.tokens import InvalidTokenError, verify_token
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
 MAX_REQUEST_BYTES = 1024 * 1024
+LISTEN_BACKLOG = 128  # connections the kernel queues before the server accepts them
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
@@ -103,6 +104,11 @@ def make_server(
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer((host, port), RequestHandler)
+    server = _LocalHttpServer((host, port), RequestHandler)
     server.daemon_threads = True
     return server
+
+
+class _LocalHttpServer(ThreadingHTTPServer):
+    # The default listen backlog (5) resets connections when a burst of clients arrives at once.
+    request_queue_size = LISTEN_BACKLOG
