@@ -396,3 +396,26 @@ def test_fields_and_conditions_drive_the_renewal_through_the_local_server(local_
     status, definition = csm.call("GET", f"/bundles/{created['bundle']['bundle_id']}/template")
     assert status == 200 and definition["template_id"] == "customer-renewal"
     assert created["bundle"]["template_version"].startswith(f"{definition['version']}+")
+
+
+def test_twenty_parallel_clients_are_all_served(server: str) -> None:
+    """20 clients connecting at once: with the default listen backlog of 5 connections were reset.
+    They read (parallel writers of one bundle, the write-skew reproduction, run in
+    tests/reliability/test_concurrency.py: on this moto every transaction deep-copies the whole table,
+    seconds each once the e2e tests have filled it, which would time out 20 writers here)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Given
+    host = Http(server, issue_token(E2E_SECRET, tenant_id="parallel", user_id="pia", role="member"))
+    body = {"template_id": "podcast-episode", "title": "Episode", "anchor_date": "2026-12-20"}
+    status, created = host.call("POST", "/bundles", body)
+    assert status == 201, created
+    path = f"/bundles/{created['bundle']['bundle_id']}"
+
+    # When
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(lambda _: host.call("GET", path), range(20)))
+
+    # Then
+    assert [status for status, _ in answers] == [200] * 20
+    assert all(answer == created for _, answer in answers)

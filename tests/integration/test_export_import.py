@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.support.api import ApiClient, Caller
+from tests.support.reminders import Clock, World
 from workengine.dal.artifact_repository import artifact_item
 from workengine.dal.aws import client
 from workengine.dal.codec import AttributeMap
@@ -294,11 +297,14 @@ class FailingAfter:
         self.limit = limit
         self.writes = 0
 
-    def put_if_absent(self, item: AttributeMap) -> str:
-        if self.writes >= self.limit:
+    def stored(self, items: Sequence[AttributeMap]) -> dict[tuple[str, str], AttributeMap]:
+        return self.inner.stored(items)
+
+    def put_new(self, items: Sequence[AttributeMap]) -> list[AttributeMap]:
+        if self.writes + len(items) > self.limit:
             raise RuntimeError("connection lost")
-        self.writes += 1
-        return self.inner.put_if_absent(item)
+        self.writes += len(items)
+        return self.inner.put_new(items)
 
 
 def test_interrupted_import_then_rerun_ends_equal_without_duplicates(
@@ -307,13 +313,14 @@ def test_interrupted_import_then_rerun_ends_equal_without_duplicates(
     first, second = tmp_path / "first", tmp_path / "second"
     export_to("acme", first)
     writer = DynamoRecordWriter(client("dynamodb"), get_settings().table_name)
+    failing = FailingAfter(writer, 10)
     with pytest.raises(RuntimeError, match="connection lost"):
-        ImportService(FailingAfter(writer, 10)).import_directory("initech", first)
+        ImportService(failing).import_directory("initech", first)
 
     binaries = S3BinaryTarget(client("s3"), get_settings().bucket_name)
     result = ImportService(writer, binaries).import_directory("initech", first)
 
-    assert sum(result.existing.values()) == 10 and result.ok
+    assert sum(result.existing.values()) == failing.writes and failing.writes > 0 and result.ok
     export_to("initech", second)
     for spec in ENTITY_SPECS:
         before = [comparable(rewrite_tenant(r, "acme", "initech")) for r in records(first, spec.file)]
@@ -332,8 +339,12 @@ def test_reimport_into_the_same_tenant_writes_nothing_and_changed_items_are_conf
     assert sum(result.written.values()) == 0
     assert len(result.conflicts) == 1
     assert result.conflicts[0].startswith("tasks.jsonl:")
+    stored = api.get(f"/tasks/{seeded['task_id']}").body["task"]
+    exported = next(r for r in records(tmp_path, "tasks.jsonl") if r["task_id"] == seeded["task_id"])
     assert result.conflicts[0].endswith(
-        f"task {seeded['task_id']!r} already exists in the tenant with different content; left unchanged"
+        f"task {seeded['task_id']!r} already exists in the tenant with different content "
+        f"(stored: version {stored['version']}, updated_at {stored['updated_at']}; "
+        f"export: version {exported['version']}, updated_at {exported['updated_at']}); left unchanged"
     )
     assert sum(result.existing.values()) + len(result.conflicts) == total
     assert api.get(f"/tasks/{seeded['task_id']}").body["task"]["status"] == "todo"
@@ -404,3 +415,67 @@ def test_artifact_binaries_are_copied_to_the_importing_tenants_keys(
     assert len(listed) == 1
     body = client("s3").get_object(Bucket=bucket, Key=listed[0]["Key"])["Body"].read()
     assert body == BINARY
+
+
+def sweep_well_past_every_due_date() -> None:
+    """The sweep moves tasks' index keys and publishes reminders: bookkeeping, not business content."""
+    world = World(Clock(datetime(2027, 3, 1, 9, tzinfo=UTC)))
+    world.sweep(datetime(2027, 3, 1, 9, tzinfo=UTC))
+
+
+def test_import_rerun_after_a_sweep_is_a_no_op(seeded: dict[str, Any], tmp_path: Path) -> None:
+    # Given an export imported into another tenant, then a sweep over it
+    export_to("acme", tmp_path)
+    service = build_import_service(get_settings())
+    first = service.import_directory("initech", tmp_path)
+    assert first.ok and sum(first.written.values()) > 0
+    sweep_well_past_every_due_date()
+
+    # When the same export is imported again
+    second = service.import_directory("initech", tmp_path)
+
+    # Then nothing is written and nothing conflicts
+    assert second.conflicts == []
+    assert sum(second.written.values()) == 0
+    assert second.existing == first.written
+
+
+def test_import_back_into_its_own_tenant_after_a_sweep_has_no_conflicts(
+    seeded: dict[str, Any], tmp_path: Path
+) -> None:
+    export_to("acme", tmp_path)
+    sweep_well_past_every_due_date()
+
+    result = build_import_service(get_settings()).import_directory("acme", tmp_path)
+
+    assert result.conflicts == [] and sum(result.written.values()) == 0
+
+
+def test_import_reads_and_writes_in_batches(seeded: dict[str, Any], tmp_path: Path) -> None:
+    # Given
+    export_to("acme", tmp_path)
+    total = sum(1 for spec in ENTITY_SPECS for _ in records(tmp_path, spec.file))
+    writer = CountingWriter(DynamoRecordWriter(client("dynamodb"), get_settings().table_name))
+
+    # When
+    result = ImportService(writer).import_directory("initech", tmp_path)
+
+    # Then one read and one write call per entity file, not one per record
+    assert result.ok and sum(result.written.values()) == total
+    files = sum(1 for spec in ENTITY_SPECS if records(tmp_path, spec.file))
+    assert writer.calls == {"stored": files, "put_new": files}
+    assert total > 2 * files
+
+
+class CountingWriter:
+    def __init__(self, inner: DynamoRecordWriter) -> None:
+        self.inner = inner
+        self.calls: Counter[str] = Counter()
+
+    def stored(self, items: Sequence[AttributeMap]) -> dict[tuple[str, str], AttributeMap]:
+        self.calls["stored"] += 1
+        return self.inner.stored(items)
+
+    def put_new(self, items: Sequence[AttributeMap]) -> list[AttributeMap]:
+        self.calls["put_new"] += 1
+        return self.inner.put_new(items)

@@ -139,8 +139,10 @@ class DynamoBundleRepository:
         cursor: Cursor | None,
         awake_at: datetime | None = None,
     ) -> Page[Task]:
-        """One Query on the assignee index: status and due date bound the sort key when both are known.
-        ``awake_at``: leave out tasks snoozed beyond that time."""
+        """The assignee index (sort key ``status#due#task``): a status, with or without a due date, is a
+        key condition; a due date without a status, and ``awake_at`` (leave out tasks snoozed beyond
+        that time), are filters, and a filtered page is filled up to ``limit`` within the read budget
+        of ``TableReader.query_filled_page``."""
         names = {"#pk": "gsi_assignee_pk"}
         values: dict[str, Any] = {":pk": {"S": t.assignee_pk(tenant_id, assignee)}}
         condition = "#pk = :pk"
@@ -148,10 +150,10 @@ class DynamoBundleRepository:
         if status:
             names["#sk"] = "gsi_assignee_sk"
         if status and due_before:
-            condition += " AND #sk < :upper"
+            # tasks without a due date sort under NO_DUE_DATE, after any real bound
+            condition += " AND #sk BETWEEN :lower AND :upper"
+            values[":lower"] = {"S": f"{status}#"}
             values[":upper"] = {"S": f"{status}#{due_before.isoformat()}"}
-            filters.append("begins_with(#sk, :status)")
-            values[":status"] = {"S": f"{status}#"}
         elif status:
             condition += " AND begins_with(#sk, :status)"
             values[":status"] = {"S": f"{status}#"}
@@ -160,18 +162,17 @@ class DynamoBundleRepository:
             values[":due"] = {"S": due_before.isoformat()}
         if awake_at is not None:
             filters.append(_awake_filter(awake_at, names, values))
-        extra: dict[str, Any] = {}
+        query: dict[str, Any] = {
+            "IndexName": t.GSI_ASSIGNEE,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
         if filters:
-            extra["FilterExpression"] = " AND ".join(f"({clause})" for clause in filters)
-        items, next_cursor = self._reader.query_page(
-            cursor,
-            IndexName=t.GSI_ASSIGNEE,
-            KeyConditionExpression=condition,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-            Limit=limit,
-            **extra,
-        )
+            query["FilterExpression"] = " AND ".join(f"({clause})" for clause in filters)
+            items, next_cursor = self._reader.query_filled_page(cursor, limit, **query)
+        else:
+            items, next_cursor = self._reader.query_page(cursor, Limit=limit, **query)
         return Page(items=[item_to_entity(item, Task) for item in items], cursor=next_cursor)
 
     def list_tasks_escalated_to(
@@ -186,18 +187,17 @@ class DynamoBundleRepository:
         """One Query on the escalation partition of the bundles index, oldest escalation first."""
         names = {"#pk": "gsi_bundles_pk"}
         values: dict[str, Any] = {":pk": {"S": t.escalated_pk(tenant_id, user_id)}}
-        extra: dict[str, Any] = {}
+        query: dict[str, Any] = {
+            "IndexName": t.GSI_BUNDLES,
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
         if awake_at is not None:
-            extra["FilterExpression"] = _awake_filter(awake_at, names, values)
-        items, next_cursor = self._reader.query_page(
-            cursor,
-            IndexName=t.GSI_BUNDLES,
-            KeyConditionExpression="#pk = :pk",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-            Limit=limit,
-            **extra,
-        )
+            query["FilterExpression"] = _awake_filter(awake_at, names, values)
+            items, next_cursor = self._reader.query_filled_page(cursor, limit, **query)
+        else:
+            items, next_cursor = self._reader.query_page(cursor, Limit=limit, **query)
         return Page(items=[item_to_entity(item, Task) for item in items], cursor=next_cursor)
 
     def list_bundles(

@@ -9,15 +9,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from workengine.dal import table as t
-from workengine.dal.codec import AttributeMap, deserialize, entity_to_item, item_to_entity
+from workengine.dal.codec import AttributeMap, entity_to_item, item_to_entity
 from workengine.dal.reads import TableReader, translate_read_error
+from workengine.dal.transactions import TransactionConflict, WriteTransaction, commit
 from workengine.domain.errors import NotFoundError, VersionConflictError
 from workengine.domain.export_format import ExportRun
 
@@ -118,22 +119,43 @@ class DynamoExportRuns:
         return item_to_entity(item, ExportRun)
 
 
-class PutOutcome:
-    WRITTEN = "written"
-    EXISTING = "existing"
-    CONFLICT = "conflict"
+# Puts per import transaction: well under TransactWriteItems' 100 items and 4 MB for typical records.
+IMPORT_WRITE_BATCH = 25
 
 
 class DynamoRecordWriter:
-    """Import writes: PutItem conditioned on the key being absent. An item already stored with the same
-    content counts as done (a rerun after an interruption); a different one is a conflict, never
-    overwritten."""
+    """Import reads and writes in batches: the stored items among a batch's keys by consistent
+    BatchGetItem, and absent items written by TransactWriteItems of ``IMPORT_WRITE_BATCH`` puts, each
+    conditioned on its key being absent, so nothing stored is ever overwritten."""
 
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
+        self._reader = TableReader(client, table_name)
 
-    def put_if_absent(self, item: AttributeMap) -> str:
+    def stored(self, items: Sequence[AttributeMap]) -> dict[tuple[str, str], AttributeMap]:
+        """The stored items with the keys of ``items``, by ``(pk, sk)``. Raises ServiceUnavailableError
+        when DynamoDB throttles."""
+        keys = list(dict.fromkeys(item_key(item) for item in items))
+        return {item_key(found): found for found in self._reader.batch_get(keys, consistent=True)}
+
+    def put_new(self, items: Sequence[AttributeMap]) -> list[AttributeMap]:
+        """Write the items whose keys are absent; returns those found stored after all (written by
+        someone else since ``stored`` looked). A batch that loses any condition is redone item by item."""
+        taken: list[AttributeMap] = []
+        for start in range(0, len(items), IMPORT_WRITE_BATCH):
+            chunk = items[start : start + IMPORT_WRITE_BATCH]
+            transaction = WriteTransaction(self._table)
+            for item in chunk:
+                transaction.put_new(item, "imported")
+            try:
+                commit(self._client, transaction)
+            except (TransactionConflict, ClientError):
+                # a key taken meanwhile, or a batch DynamoDB refuses whole (over 4 MB): one by one
+                taken.extend(item for item in chunk if not self._put_one(item))
+        return taken
+
+    def _put_one(self, item: AttributeMap) -> bool:
         try:
             self._client.put_item(
                 TableName=self._table,
@@ -141,21 +163,15 @@ class DynamoRecordWriter:
                 ConditionExpression="attribute_not_exists(#pk)",
                 ExpressionAttributeNames={"#pk": t.PK},
             )
-            return PutOutcome.WRITTEN
+            return True
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise translate_read_error(exc) from exc
-        current = self._client.get_item(
-            TableName=self._table, Key={t.PK: item[t.PK], t.SK: item[t.SK]}, ConsistentRead=True
-        ).get("Item")
-        if current is not None and _stored_content(current) == _stored_content(item):
-            return PutOutcome.EXISTING
-        return PutOutcome.CONFLICT
+            return False
 
 
-def _stored_content(item: AttributeMap) -> dict[str, Any]:
-    """An item without its storage attributes (index keys the sweep moves, bookkeeping counters)."""
-    return {k: v for k, v in deserialize(item).items() if k not in t.KEY_ATTRIBUTES}
+def item_key(item: AttributeMap) -> tuple[str, str]:
+    return item[t.PK]["S"], item[t.SK]["S"]
 
 
 class S3ExportSink:

@@ -24,6 +24,10 @@ THROTTLING_CODES = frozenset(
     {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 )
 _BATCH_GET_LIMIT = 100
+# A filtered listing reads on until its page is full, at most this many Query requests per page, each
+# evaluating at most FILTERED_READ_CAP items: about 1,500 items looked at per page at the most.
+FILTERED_PAGE_REQUESTS = 6
+FILTERED_READ_CAP = 500
 
 
 def translate_read_error(exc: ClientError) -> Exception:
@@ -68,6 +72,35 @@ class TableReader:
         last = response.get("LastEvaluatedKey")
         next_cursor = {name: value["S"] for name, value in last.items()} if last else None
         return response.get("Items", []), next_cursor
+
+    def query_filled_page(
+        self, cursor: Cursor | None, limit: int, **kwargs: Any
+    ) -> tuple[list[AttributeMap], Cursor | None]:
+        """Up to ``limit`` items of a Query with a ``FilterExpression``, reading on past pages that the
+        filter emptied: DynamoDB's ``Limit`` counts items *read*, so one request may match few or none.
+
+        Reads at most ``FILTERED_PAGE_REQUESTS`` requests per page (the first evaluates ``limit`` items,
+        each next one twice as many, up to ``FILTERED_READ_CAP``); a page comes back short with a
+        cursor only when that budget is spent. The cursor of a full page is the key of its last item,
+        so nothing read beyond it is lost."""
+        index = t.INDEX_BY_NAME.get(kwargs.get("IndexName", ""))
+        key_names = [t.PK, t.SK]
+        if index is not None:
+            key_names += [index.partition_key] + ([index.sort_key] if index.sort_key else [])
+        items: list[AttributeMap] = []
+        read_limit = limit
+        for _ in range(FILTERED_PAGE_REQUESTS):
+            page, cursor = self.query_page(cursor, Limit=read_limit, **kwargs)
+            for position, item in enumerate(page):
+                items.append(item)
+                if len(items) == limit:
+                    if position == len(page) - 1 and cursor is None:
+                        return items, None
+                    return items, {name: item[name]["S"] for name in key_names}
+            if cursor is None:
+                return items, None
+            read_limit = min(read_limit * 2, FILTERED_READ_CAP)
+        return items, cursor
 
     def query_all(self, **kwargs: Any) -> Iterator[AttributeMap]:
         """Every item of a Query, following ``LastEvaluatedKey`` past DynamoDB's 1 MB pages; the next

@@ -190,7 +190,8 @@ class DynamoReminderRepository:
         recipient: str | None = None,
     ) -> Page[Reminder]:
         """One Query: a bundle's partition (``R#`` prefix), else the tenant listing, newest first.
-        ``kind`` and ``recipient`` filter within the page (a page may hold fewer than ``limit`` items)."""
+        ``kind`` and ``recipient`` filter the listing; the page is filled up to ``limit`` within the
+        read budget of ``TableReader.query_filled_page``."""
         extra: dict[str, Any] = {}
         values: dict[str, Any] = {}
         if bundle_id:
@@ -212,16 +213,17 @@ class DynamoReminderRepository:
             names["#recipient"] = "recipient"
             values[":recipient"] = {"S": recipient}
             filters.append("#recipient = :recipient")
-        if filters:
-            extra["FilterExpression"] = " AND ".join(filters)
-        items, next_cursor = self._reader.query_page(
-            cursor,
-            KeyConditionExpression=condition,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-            Limit=limit,
+        query = {
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
             **extra,
-        )
+        }
+        if filters:
+            query["FilterExpression"] = " AND ".join(filters)
+            items, next_cursor = self._reader.query_filled_page(cursor, limit, **query)
+        else:
+            items, next_cursor = self._reader.query_page(cursor, Limit=limit, **query)
         return Page(items=[item_to_entity(item, Reminder) for item in items], cursor=next_cursor)
 
     def find_reminder(self, tenant_id: str, reminder_id: str) -> Reminder:

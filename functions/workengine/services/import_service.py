@@ -1,29 +1,37 @@
 """Imports a validated export directory into a tenant: stable IDs kept, only the tenant rewritten, each
 record written with a conditional put (key absent) so a rerun after an interruption completes without
-duplicates. Records are streamed file by file in dependency order (bundles first, audit events last).
+duplicates. Records are streamed file by file in dependency order (bundles first, audit events last),
+100 at a time: one BatchGetItem for their keys, the absent ones written in transactions of 25. A stored
+record counts as imported when its business content equals the export's (``import_comparison``), so
+bookkeeping the engine did since (index keys, reminder delivery, schedule runs) never makes a conflict.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from workengine.dal.codec import AttributeMap
-from workengine.dal.export_storage import PutOutcome
-from workengine.dal.portable_items import item_for_record
+from workengine.dal.export_storage import item_key
+from workengine.dal.portable_items import item_for_record, record_for_item
 from workengine.domain.export_format import BINARY_INDEX_FILE, ENTITY_SPECS, BinaryEntry, rewrite_tenant
+from workengine.domain.import_comparison import same_business_content, version_note
 from workengine.services.artifact_service import artifact_key
 from workengine.services.export_validation import require_valid
 
 Progress = Callable[[int], None]
+# Records read and written together: one BatchGetItem (at most 100 keys) per batch.
+IMPORT_BATCH = 100
 
 
 class RecordWriter(Protocol):
-    def put_if_absent(self, item: AttributeMap) -> str: ...
+    def stored(self, items: Sequence[AttributeMap]) -> dict[tuple[str, str], AttributeMap]: ...
+
+    def put_new(self, items: Sequence[AttributeMap]) -> list[AttributeMap]: ...
 
 
 class BinaryTarget(Protocol):
@@ -97,6 +105,7 @@ class ImportService:
         for spec in ENTITY_SPECS:
             if spec.entity_type not in listed:
                 continue
+            batch: list[_Pending] = []
             with (directory / spec.file).open("rb") as handle:
                 for number, line in enumerate(handle, start=1):
                     record: dict[str, Any] = rewrite_tenant(json.loads(line), source_tenant, tenant_id)
@@ -106,20 +115,53 @@ class ImportService:
                     if dry_run:
                         result.written[spec.entity_type] += 1
                     else:
-                        outcome = self._writer.put_if_absent(item)
-                        if outcome == PutOutcome.WRITTEN:
-                            result.written[spec.entity_type] += 1
-                        elif outcome == PutOutcome.EXISTING:
-                            result.existing[spec.entity_type] += 1
-                        else:
-                            result.conflicts.append(
-                                f"{spec.file}:{number}: {spec.entity_type} {record[spec.id_field]!r} already "
-                                "exists in the tenant with different content; left unchanged"
-                            )
+                        batch.append(_Pending(spec.file, number, record[spec.id_field], item))
+                        if len(batch) == IMPORT_BATCH:
+                            self._import_batch(spec.entity_type, batch, result)
+                            batch = []
                     done += 1
                     if progress is not None:
                         progress(done)
+            if batch:
+                self._import_batch(spec.entity_type, batch, result)
         return result
+
+    def _import_batch(self, entity_type: str, batch: list[_Pending], result: ImportResult) -> None:
+        """One BatchGetItem for the batch's keys; absent records written in transactions; a stored one
+        is done when its business content is the record's, else a conflict left unchanged."""
+        stored = self._writer.stored([pending.item for pending in batch])
+        absent = [pending for pending in batch if item_key(pending.item) not in stored]
+        taken = {item_key(item) for item in self._writer.put_new([pending.item for pending in absent])}
+        result.written[entity_type] += len(absent) - len(taken)
+        if taken:
+            stored.update(self._writer.stored([p.item for p in absent if item_key(p.item) in taken]))
+        written = {item_key(pending.item) for pending in absent} - taken
+        for pending in batch:
+            key = item_key(pending.item)
+            if key not in written and key in stored:
+                self._compare(entity_type, pending, stored[key], result)
+
+    @staticmethod
+    def _compare(entity_type: str, pending: _Pending, stored: AttributeMap, result: ImportResult) -> None:
+        decoded = record_for_item(stored)
+        current = decoded[1] if decoded else {}
+        _, imported = record_for_item(pending.item) or ("", {})
+        if same_business_content(entity_type, imported, current):
+            result.existing[entity_type] += 1
+            return
+        result.conflicts.append(
+            f"{pending.file}:{pending.line}: {entity_type} {pending.record_id!r} already exists in the "
+            f"tenant with different content (stored: {version_note(current)}; export: "
+            f"{version_note(imported)}); left unchanged"
+        )
+
+
+@dataclass(frozen=True)
+class _Pending:
+    file: str
+    line: int
+    record_id: str
+    item: AttributeMap = field(hash=False, compare=False)
 
 
 def _binary_files(directory: Path) -> dict[str, str]:
