@@ -9,9 +9,8 @@ import pytest
 
 from tests.integration.test_approvals_api import FLOW
 from tests.support.api import ApiClient
-from workengine.dal.bundle_repository import DynamoBundleRepository
+from workengine.dal.bundle_repository import BundleSnapshot, DynamoBundleRepository
 from workengine.dal.transactions import TransactionConflict
-from workengine.domain.entities import Bundle, Task
 from workengine.domain.enums import ApprovalDecision, Role, TaskStatus
 from workengine.domain.errors import InvalidTransitionError
 from workengine.domain.identity import Identity
@@ -24,18 +23,18 @@ from workengine.services.task_commit import TaskCommitter
 class StaleFirstRead(DynamoBundleRepository):
     """Answers the first bundle read with a snapshot taken before other decisions were stored."""
 
-    def __init__(self, inner: DynamoBundleRepository, snapshot: tuple[Bundle, list[Task]]) -> None:
+    def __init__(self, inner: DynamoBundleRepository, snapshot: BundleSnapshot) -> None:
         self.__dict__.update(inner.__dict__)
-        self._snapshot: tuple[Bundle, list[Task]] | None = snapshot
+        self._snapshot: BundleSnapshot | None = snapshot
         self.reads = 0
         self.conflicts = 0
 
-    def get_bundle_with_tasks(self, tenant_id: str, bundle_id: str) -> tuple[Bundle, list[Task]]:
+    def read_bundle(self, tenant_id: str, bundle_id: str) -> BundleSnapshot:
         self.reads += 1
         if self._snapshot is not None:
             snapshot, self._snapshot = self._snapshot, None
             return snapshot
-        return super().get_bundle_with_tasks(tenant_id, bundle_id)
+        return super().read_bundle(tenant_id, bundle_id)
 
     def save_changes(self, **kwargs: Any) -> None:
         try:
@@ -56,7 +55,7 @@ def test_a_decision_made_on_a_stale_read_is_recounted_not_lost_or_doubled(api: A
     created = api.post("/bundles", FLOW).body
     vote = next(t for t in created["tasks"] if t["template_task_ref"] == "board_vote")
     repository = deps.bundle_repository()
-    stale = repository.get_bundle_with_tasks("acme", vote["bundle_id"])
+    stale = repository.read_bundle("acme", vote["bundle_id"])
     service_on(repository).decide(
         Identity("acme", "v0", Role.MEMBER), vote["task_id"], ApprovalDecision.APPROVE, None
     )
@@ -81,7 +80,7 @@ def test_a_third_approval_on_a_stale_read_cannot_complete_twice(api: ApiClient) 
     plain = service_on(repository)
     for voter in ("v0", "v1"):
         plain.decide(Identity("acme", voter, Role.MEMBER), vote["task_id"], ApprovalDecision.APPROVE, None)
-    stale = repository.get_bundle_with_tasks("acme", vote["bundle_id"])
+    stale = repository.read_bundle("acme", vote["bundle_id"])
     plain.decide(Identity("acme", "v2", Role.MEMBER), vote["task_id"], ApprovalDecision.APPROVE, None)
 
     # When / Then: v3's decision on the stale read is refused after the re-read shows the task done
