@@ -73,8 +73,20 @@ class Settings(BaseSettings):
     )
     export_url_ttl_seconds: int = Field(default=900, ge=60, le=7 * 24 * 3600)
     sweep_rate_minutes: int = Field(default=15, ge=1, le=1440, description="EventBridge sweep schedule.")
-    sweep_lookback_days: int = Field(
-        default=7, ge=1, le=60, description="Day buckets of the due index the sweep reads before today."
+    sweep_queue_url: str | None = Field(
+        default=None,
+        description="SQS queue of sweep work (AWS): the schedule fans shards out to workers through it; "
+        "unset: one process sweeps every shard itself (CLI, local server)",
+    )
+    sweep_page_size: int = Field(default=100, ge=1, le=1000, description="Due tasks per read and write page.")
+    sweep_reserve_seconds: int = Field(
+        default=60, ge=5, le=600, description="Time left of an invocation at which the sweep hands work on."
+    )
+    upload_expiry_margin_seconds: int = Field(
+        default=3600,
+        ge=0,
+        le=7 * 24 * 3600,
+        description="Added to upload_url_ttl_seconds before the sweep marks a pending artifact expired.",
     )
     publish_max_attempts: int = Field(default=3, ge=1, le=10, description="PutEvents tries per entry.")
     # -- artifacts and assistant jobs (issue 4) --

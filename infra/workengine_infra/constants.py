@@ -49,6 +49,7 @@ LAMBDA_EXTRA_PLATFORMS = ("manylinux_2_28_aarch64",)
 
 API_HANDLER = "workengine.handlers.api.app.lambda_handler"
 SWEEP_HANDLER = "workengine.handlers.sweep.lambda_handler"
+SWEEP_WORKER_HANDLER = "workengine.handlers.sweep_worker.lambda_handler"
 JOBS_WORKER_HANDLER = "workengine.handlers.jobs_worker.lambda_handler"
 ARTIFACT_UPLOADED_HANDLER = "workengine.handlers.artifact_uploaded.lambda_handler"
 EXPORT_WORKER_HANDLER = "workengine.handlers.export_worker.lambda_handler"
@@ -67,6 +68,9 @@ PRESIGNED_UPLOAD_CORS_MAX_AGE_SECONDS = 3000
 
 # ---- schedules, queues, retries -----------------------------------------------------------------------
 SWEEP_RATE_MINUTES = 15
+SWEEP_SHARDS = 16  # = workengine.dal.due_index.DUE_SHARDS (tests check it): at most one worker per shard
+SWEEP_WORKER_TIMEOUT_SECONDS = 300
+SWEEP_WORK_MAX_RECEIVE_COUNT = 3
 ASYNC_RETRY_ATTEMPTS = 2
 ASYNC_MAX_EVENT_AGE_HOURS = 2
 JOBS_BATCH_SIZE = 5

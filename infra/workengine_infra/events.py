@@ -35,7 +35,14 @@ def dead_letter_queue(scope: Construct, construct_id: str, *, target_of: str) ->
 class EventsConstruct(Construct):
     """The custom bus the sweep publishes reminders to, and the assistant-job queue."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, jobs_visibility_timeout: Duration) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        jobs_visibility_timeout: Duration,
+        sweep_visibility_timeout: Duration,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.event_bus = events.EventBus(self, "ReminderBus", description="Work engine reminders and events")
         self.jobs_dlq = sqs.Queue(
@@ -55,7 +62,21 @@ class EventsConstruct(Construct):
                 queue=self.jobs_dlq, max_receive_count=c.JOBS_MAX_RECEIVE_COUNT
             ),
         )
-        self.dead_letter_queues: dict[str, sqs.IQueue] = {"jobs": self.jobs_dlq}
+        # Sweep work: one message per due-index shard from the schedule, and continuations from workers
+        # that ran low on time. A message failing past the receive limit parks in the DLQ (alarmed); the
+        # next scheduled sweep covers its shard again from the index anyway.
+        self.sweep_dlq = dead_letter_queue(self, "SweepWorkDeadLetterQueue", target_of="the sweep queue")
+        self.sweep_queue = sqs.Queue(
+            self,
+            "SweepWorkQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            visibility_timeout=sweep_visibility_timeout,
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.sweep_dlq, max_receive_count=c.SWEEP_WORK_MAX_RECEIVE_COUNT
+            ),
+        )
+        self.dead_letter_queues: dict[str, sqs.IQueue] = {"jobs": self.jobs_dlq, "sweep-work": self.sweep_dlq}
 
 
 class ArtifactUploadRule(Construct):

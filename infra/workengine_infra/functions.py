@@ -114,6 +114,13 @@ SWEEP = FunctionSpec(
         (t.GSI_DUE,),
     ),
 )
+SWEEP_WORKER = FunctionSpec(
+    "SweepWorker",
+    c.SWEEP_WORKER_HANDLER,
+    "Reminder sweep worker: one due-index shard per message (SQS)",
+    512,
+    Duration.seconds(c.SWEEP_WORKER_TIMEOUT_SECONDS),
+)
 JOBS_WORKER = FunctionSpec(
     "JobsWorker",
     c.JOBS_WORKER_HANDLER,
@@ -265,9 +272,13 @@ class FunctionsConstruct(Construct):
         # The schedule and the S3 rule invoke these asynchronously: the rule's DLQ catches only delivery
         # failures, so an invocation that fails after Lambda's own retries lands in the function's DLQ.
         self.sweep_dlq = dead_letter_queue(self, "SweepDeadLetterQueue", target_of="the sweep function")
-        self.sweep = make(
-            SWEEP, {env_name("sweep_rate_minutes"): str(c.SWEEP_RATE_MINUTES)}, dead_letter=self.sweep_dlq
-        )
+        sweep_env = {
+            env_name("sweep_rate_minutes"): str(c.SWEEP_RATE_MINUTES),
+            env_name("sweep_queue_url"): messaging.sweep_queue.queue_url,
+        }
+        self.sweep = make(SWEEP, sweep_env, dead_letter=self.sweep_dlq)
+        # Fed by SQS (not invoked asynchronously): failures are retried by the queue, then its DLQ.
+        self.sweep_worker = make(SWEEP_WORKER, sweep_env)
         assistant_env = {env_name("jobs_queue_url"): messaging.jobs_queue.queue_url}
         if bedrock_model_id:
             assistant_env |= {
@@ -283,6 +294,7 @@ class FunctionsConstruct(Construct):
         self.all: dict[str, WorkEngineFunction] = {
             "api": self.api,
             "sweep": self.sweep,
+            "sweep_worker": self.sweep_worker,
             "jobs_worker": self.jobs_worker,
             "artifact_uploaded": self.artifact_uploaded,
             "export_worker": self.export_worker,
@@ -305,7 +317,13 @@ class FunctionsConstruct(Construct):
         self.api.allow(("secretsmanager:GetSecretValue",), [data.pagination_secret.secret_arn])
         self.api.allow(("lambda:InvokeFunction",), [self.export_worker.function.function_arn])
 
-        self.sweep.allow(("events:PutEvents",), [messaging.event_bus.event_bus_arn])
+        # The schedule's run fans shards out; a worker low on time hands its remainder on (same queue).
+        for fn in (self.sweep, self.sweep_worker):
+            fn.allow(("events:PutEvents",), [messaging.event_bus.event_bus_arn])
+            fn.allow(("sqs:SendMessage",), [messaging.sweep_queue.queue_arn])
+        self.sweep_worker.function.add_event_source(
+            sources.SqsEventSource(messaging.sweep_queue, batch_size=1, max_concurrency=c.SWEEP_SHARDS)
+        )
 
         self.jobs_worker.function.add_event_source(
             sources.SqsEventSource(

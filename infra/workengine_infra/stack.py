@@ -52,6 +52,9 @@ class WorkEngineStack(Stack):
             jobs_visibility_timeout=Duration.seconds(
                 c.JOBS_WORKER_TIMEOUT_SECONDS * c.JOBS_VISIBILITY_TIMEOUT_FACTOR
             ),
+            sweep_visibility_timeout=Duration.seconds(
+                c.SWEEP_WORKER_TIMEOUT_SECONDS * c.JOBS_VISIBILITY_TIMEOUT_FACTOR
+            ),
         )
         self.functions = FunctionsConstruct(
             self,

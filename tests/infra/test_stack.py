@@ -24,6 +24,7 @@ XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 HANDLERS = {
     c.API_HANDLER,
     c.SWEEP_HANDLER,
+    c.SWEEP_WORKER_HANDLER,
     c.JOBS_WORKER_HANDLER,
     c.ARTIFACT_UPLOADED_HANDLER,
     c.EXPORT_WORKER_HANDLER,
@@ -338,10 +339,29 @@ def test_bundled_dependencies_are_pinned_with_their_closure() -> None:
 
 
 # ---- events, schedules, queues --------------------------------------------------------------------------
-def jobs_queue(synth: Synthesized) -> tuple[str, dict[str, Any]]:
+def queue_with_dlq(synth: Synthesized, name: str) -> tuple[str, dict[str, Any]]:
     return only(
-        {k: v for k, v in synth.of_type("AWS::SQS::Queue").items() if "RedrivePolicy" in v["Properties"]}
+        {
+            k: v
+            for k, v in synth.of_type("AWS::SQS::Queue").items()
+            if "RedrivePolicy" in v["Properties"] and name in k
+        }
     )
+
+
+def jobs_queue(synth: Synthesized) -> tuple[str, dict[str, Any]]:
+    return queue_with_dlq(synth, "JobsQueue")
+
+
+def event_source_of(synth: Synthesized, handler: str) -> dict[str, Any]:
+    function = {"Ref": function_id(synth, handler)}
+    return only(
+        {
+            k: v
+            for k, v in synth.of_type("AWS::Lambda::EventSourceMapping").items()
+            if v["Properties"]["FunctionName"] == function
+        }
+    )[1]
 
 
 def test_schedule_targets_the_sweep_with_dlq_and_retries(dev: Synthesized) -> None:
@@ -399,10 +419,30 @@ def test_worker_reports_partial_batch_failures_from_a_queue_with_dlq(dev: Synthe
     queue_id, queue = jobs_queue(dev)
     dlq_id = queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
     assert dev.resources[dlq_id]["Type"] == "AWS::SQS::Queue"
-    _, mapping = only(dev.of_type("AWS::Lambda::EventSourceMapping"))
+    mapping = event_source_of(dev, c.JOBS_WORKER_HANDLER)
     assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
     assert mapping["Properties"]["FunctionName"] == {"Ref": function_id(dev, c.JOBS_WORKER_HANDLER)}
+
+
+def test_sweep_fans_shards_out_to_workers_through_a_queue_with_dlq(dev: Synthesized) -> None:
+    from workengine.dal.due_index import DUE_SHARDS
+
+    queue_id, queue = queue_with_dlq(dev, "SweepWorkQueue")
+    dlq_id = queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    assert dev.resources[dlq_id]["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"]["VisibilityTimeout"] >= 6 * c.SWEEP_WORKER_TIMEOUT_SECONDS
+    mapping = event_source_of(dev, c.SWEEP_WORKER_HANDLER)
+    assert mapping["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert mapping["Properties"]["BatchSize"] == 1
+    assert mapping["Properties"]["ScalingConfig"] == {"MaximumConcurrency": c.SWEEP_SHARDS}
+    assert c.SWEEP_SHARDS == DUE_SHARDS
+    for handler in (c.SWEEP_HANDLER, c.SWEEP_WORKER_HANDLER):
+        env = dev.resources[function_id(dev, handler)]["Properties"]["Environment"]["Variables"]
+        assert env["WORKENGINE_SWEEP_QUEUE_URL"] == {"Ref": queue_id}
+        statements = statements_of_role(dev, role_id_of(dev, handler))
+        (send,) = [s for s in statements if "sqs:SendMessage" in as_list(s["Action"])]
+        assert send["Resource"] == {"Fn::GetAtt": [queue_id, "Arn"]}
 
 
 @pytest.mark.parametrize(
@@ -468,28 +508,30 @@ def test_no_wildcard_actions_and_wildcard_resources_only_for_xray(dev: Synthesiz
 def test_each_function_gets_only_the_grants_it_needs(dev: Synthesized) -> None:
     api = actions_of(dev, c.API_HANDLER)
     sweep = actions_of(dev, c.SWEEP_HANDLER)
+    sweep_worker = actions_of(dev, c.SWEEP_WORKER_HANDLER)
     worker = actions_of(dev, c.JOBS_WORKER_HANDLER)
     uploaded = actions_of(dev, c.ARTIFACT_UPLOADED_HANDLER)
     export = actions_of(dev, c.EXPORT_WORKER_HANDLER)
-    everyone = [api, sweep, worker, uploaded, export]
+    everyone = [api, sweep, sweep_worker, worker, uploaded, export]
     # table actions are per function (test_iam_matches_calls.py checks them against recorded calls)
     assert all({"dynamodb:PutItem"} <= actions for actions in everyone)
     assert not [a for a in everyone if {"dynamodb:Scan", "dynamodb:ConditionCheckItem"} & a]
     assert [a for a in everyone if "dynamodb:DeleteItem" in a] == [api]  # idempotency record only
     assert [a for a in everyone if "s3:ListBucket" in a] == [uploaded, export]
-    assert [a for a in everyone if "events:PutEvents" in a] == [sweep]
+    assert [a for a in everyone if "events:PutEvents" in a] == [sweep, sweep_worker]
     assert [a for a in everyone if "lambda:InvokeFunction" in a] == [api]
     assert [a for a in everyone if "secretsmanager:GetSecretValue" in a] == [api]
-    # SendMessage: the API to the jobs queue; export, sweep and artifact-uploaded to their own DLQs
+    # SendMessage: the API to the jobs queue; export, sweep and artifact-uploaded to their own DLQs; the
+    # sweep and its worker to the sweep queue (the worker also receives from it)
     assert [a for a in everyone if "sqs:SendMessage" in a and "sqs:ReceiveMessage" not in a] == [
         api,
         sweep,
         uploaded,
         export,
     ]
-    assert [a for a in everyone if "sqs:ReceiveMessage" in a] == [worker]
+    assert [a for a in everyone if "sqs:ReceiveMessage" in a] == [sweep_worker, worker]
     assert [a for a in everyone if "s3:DeleteObject" in a] == [uploaded]
-    assert not [a for a in (sweep, worker) if any(action.startswith("s3:") for action in a)]
+    assert not [a for a in (sweep, sweep_worker, worker) if any(action.startswith("s3:") for action in a)]
     assert not [a for a in everyone if any(action.startswith("bedrock:") for action in a)]  # local provider
 
 
@@ -534,15 +576,15 @@ def test_alarms_cover_errors_throttles_dlqs_and_api_5xx(dev: Synthesized) -> Non
     assert by_metric["Errors"] == function_ids
     assert by_metric["Throttles"] == function_ids
     dlq_ids = {k for k, v in dev.of_type("AWS::SQS::Queue").items() if "RedrivePolicy" not in v["Properties"]}
-    # jobs, export, sweep target, upload-rule target, sweep function, artifact-uploaded function
-    assert len(dlq_ids) == 6
+    # jobs, export, sweep target, upload-rule target, sweep function, artifact-uploaded function, sweep work
+    assert len(dlq_ids) == 7
     assert by_metric["ApproximateNumberOfMessagesVisible"] == dlq_ids
     assert "5xx" in by_metric
 
 
 def test_every_log_group_has_retention(dev: Synthesized) -> None:
     groups = dev.of_type("AWS::Logs::LogGroup")
-    assert len(groups) == 6  # five functions + API access logs
+    assert len(groups) == 7  # six functions + API access logs
     assert all(g["Properties"].get("RetentionInDays") for g in groups.values())
 
 

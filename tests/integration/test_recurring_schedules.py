@@ -22,7 +22,6 @@ ENABLED_AT = datetime(2026, 1, 15, 10, tzinfo=UTC)
 @pytest.fixture
 def newsletter_world(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> World:
     monkeypatch.setenv("WORKENGINE_CONTENT_PATH", str(REPO_CONTENT))
-    monkeypatch.setenv("WORKENGINE_SWEEP_LOOKBACK_DAYS", "1")  # fewer empty bucket queries on slow moto
     deps.reset()
     world = World(Clock(ENABLED_AT), catalog=load_catalog_from(REPO_CONTENT))
     world.schedules().put_schedule(

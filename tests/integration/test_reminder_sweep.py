@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from tests.support.reminders import Clock, World, count_items_read, reminder_ids, reminder_items
+from workengine_tools.bench.moto_transactions import item_level_rollback
+from workengine_tools.bench.seeding import due_task_items, put_items_into_moto
 from workengine.dal.aws import client
 from workengine.dal.codec import deserialize
-from workengine.dal.reminder_repository import DynamoReminderRepository
+from workengine.dal.reminder_repository import DynamoReminderRepository, SweepWriteOutcome, TaskSweepWrite
 from workengine.domain.entities import Reminder
 from workengine.domain.enums import BundleStatus, Role, TaskStatus
 from workengine.domain.identity import Identity
@@ -31,8 +34,9 @@ def at(day: int, hour: int = 0, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def world(aws_env: None) -> World:
-    return World(Clock(CREATED))
+def world(aws_env: None) -> Iterator[World]:
+    with item_level_rollback():  # moto copies the whole table per transaction operation otherwise
+        yield World(Clock(CREATED))
 
 
 def ids_by_ref(world: World, anchor: date = ANCHOR) -> tuple[str, dict[str, str]]:
@@ -158,17 +162,22 @@ def deps_bundles() -> Any:
 
 
 class CrashingRepository(DynamoReminderRepository):
-    """Fails like a Lambda timeout after ``allowed`` reminder writes."""
+    """Fails like a Lambda timeout after ``allowed`` batch writes of the sweep: before the next one, or
+    (``after_write``) right after it, before its reminders are published."""
 
-    def __init__(self, allowed: int) -> None:
+    def __init__(self, allowed: int, *, after_write: bool = False) -> None:
         super().__init__(client("dynamodb"), get_settings().table_name)
         self.allowed = allowed
+        self.after_write = after_write
 
-    def put_new_reminder(self, reminder: Reminder) -> bool:
+    def write_sweep_batch(self, writes: Sequence[TaskSweepWrite]) -> SweepWriteOutcome:
+        if self.allowed == 0 and not self.after_write:
+            raise RuntimeError("injected crash")
+        outcome = super().write_sweep_batch(writes)
         if self.allowed == 0:
             raise RuntimeError("injected crash")
         self.allowed -= 1
-        return super().put_new_reminder(reminder)
+        return outcome
 
 
 def expected_ids(world: World, bundle_ids: list[str], now: datetime) -> set[str]:
@@ -183,35 +192,34 @@ def expected_ids(world: World, bundle_ids: list[str], now: datetime) -> set[str]
     return found
 
 
-@pytest.mark.parametrize("crash_after", [0, 4])
-def test_rerun_after_a_crash_completes_the_set_without_duplicates(world: World, crash_after: int) -> None:
-    # Given three bundles with several reminders due on 6 Dec
+@pytest.mark.parametrize(("crash_after", "after_write"), [(0, False), (2, False), (1, True)])
+def test_rerun_after_a_crash_completes_the_set_without_duplicates(
+    world: World, crash_after: int, after_write: bool
+) -> None:
+    # Given three bundles with several reminders due on 6 Dec, swept two tasks to a page
     bundles = [world.create_test_flow(ANCHOR + timedelta(days=i), f"B{i}").bundle.bundle_id for i in range(3)]
     now = at(6, 9)
     expected = expected_ids(world, bundles, now)
     assert len(expected) >= 6
 
-    # When the sweep crashes after k reminder writes, then runs again (twice)
+    # When the sweep crashes after k page writes, then runs again (twice)
     with pytest.raises(RuntimeError, match="injected crash"):
-        world.sweep(now, repository=CrashingRepository(crash_after))
-    assert len(reminder_items()) == crash_after
-    rerun = world.sweep(now)
-    again = world.sweep(now)
+        world.sweep(now, repository=CrashingRepository(crash_after, after_write=after_write), page_size=2)
+    written = len(reminder_items())
+    assert written < len(expected)
+    rerun = world.sweep(now, page_size=2)
+    again = world.sweep(now, page_size=2)
 
-    # Then the set is complete, nothing is duplicated and every reminder was published once
+    # Then the set is complete, nothing is duplicated and every reminder was published
     assert reminder_ids() == expected
     assert len(reminder_items()) == len(expected)
-    assert len(rerun.reminders_created) == len(expected) - crash_after
-    assert again.reminders_created == [] and again.published == 0
+    assert rerun.created == len(expected) - written
+    assert again.created == 0 and again.published == 0
     assert {r["status"] for r in reminder_items()} == {"published"}
 
 
-def test_sweep_reads_items_in_proportion_to_due_tasks_not_table_size(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_sweep_reads_items_in_proportion_to_due_tasks_not_table_size(world: World) -> None:
     # Given 10,000 open tasks of which 100 fall due (in 10 bundles); the rest are due next year
-    monkeypatch.setenv("WORKENGINE_SWEEP_LOOKBACK_DAYS", "1")  # fewer empty bucket queries: moto is slow
-    get_settings.cache_clear()
     now = at(10, 9)
     put_items_into_moto(due_task_items(10_000, 100, now, "acme"))
 
@@ -326,17 +334,72 @@ def test_entries_failing_past_the_bound_become_publish_failed_and_the_next_sweep
     assert all("gsi_due_pk" not in r for r in reminder_items())
 
 
+def lambda_context(remaining_ms: int) -> Any:
+    from workengine_tools.local.events import LocalLambdaContext
+
+    class Context(LocalLambdaContext):
+        def get_remaining_time_in_millis(self) -> int:
+            return remaining_ms
+
+    return Context()
+
+
 def test_scheduled_handler_sweeps_as_of_the_event_time(world: World) -> None:
     # Given
     from workengine.handlers.sweep import lambda_handler
-    from workengine_tools.local.events import LocalLambdaContext
 
     _, t = ids_by_ref(world)
     event = {"source": "aws.events", "detail-type": "Scheduled Event", "time": "2026-12-03T00:00:00Z"}
 
     # When
-    result = lambda_handler(event, LocalLambdaContext())
+    result = lambda_handler(event, lambda_context(300_000))
 
     # Then
-    assert result["reminders_created"] == 1 and result["published"] == 1
+    assert result["reminders_created"] == 1 and result["published"] == 1 and result["complete"] is True
     assert reminder_ids() == {f"rem_{t['draft']}_due_2026-12-04"}
+
+
+def test_the_handler_stops_before_its_time_runs_out(world: World) -> None:
+    # Given an invocation with less time left than the sweep's reserve
+    from workengine.handlers.sweep import lambda_handler
+
+    ids_by_ref(world)
+    event = {"source": "aws.events", "detail-type": "Scheduled Event", "time": "2026-12-03T00:00:00Z"}
+
+    # When
+    result = lambda_handler(event, lambda_context(get_settings().sweep_reserve_seconds * 1000 - 1))
+
+    # Then it leaves the shards to the next run (the index still holds them)
+    assert result["complete"] is False and result["reminders_created"] == 0
+    assert world.sweep(at(3)).created == 1
+
+
+def test_the_scheduled_run_fans_shards_out_to_workers_through_sqs(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the sweep queue of the deployed stack
+    from workengine.handlers import sweep_worker
+    from workengine.handlers.sweep import lambda_handler
+
+    sqs = client("sqs")
+    queue_url = sqs.create_queue(QueueName="sweep-work")["QueueUrl"]
+    monkeypatch.setenv("WORKENGINE_SWEEP_QUEUE_URL", queue_url)
+    get_settings.cache_clear()
+    _, t = ids_by_ref(world)
+    event = {"source": "aws.events", "detail-type": "Scheduled Event", "time": "2026-12-05T09:00:00Z"}
+
+    # When the schedule runs, then the worker receives every message
+    scheduled = lambda_handler(event, lambda_context(300_000))
+    messages = []
+    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        messages.extend(batch)
+    results = [
+        sweep_worker.lambda_handler({"Records": [{"body": m["Body"]}]}, lambda_context(300_000))
+        for m in messages
+    ]
+
+    # Then one message per shard, and the workers create the reminders
+    assert scheduled["handed_over"] == 16 and scheduled["reminders_created"] == 0
+    assert len(messages) == 16
+    assert sum(r["shards"][0]["reminders_created"] for r in results) == 3
+    assert f"rem_{t['review']}_due_2026-12-06" in reminder_ids()

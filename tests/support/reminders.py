@@ -17,11 +17,12 @@ from workengine.domain.ids import new_id
 from workengine.domain.instantiation import InstantiatedBundle, NewBundleRequest
 from workengine.domain.task_rules import TaskChange
 from workengine.handlers.api import dependencies as deps
-from workengine.handlers.reminder_wiring import build_reminder_repository
+from workengine.handlers.reminder_wiring import build_reminder_repository, build_upload_expiry
 from workengine.services.bundle_service import BundleService
 from workengine.services.reminder_publisher import ReminderPublisher
 from workengine.services.schedule_service import ScheduleService
 from workengine.services.sweep_service import SweepReport, SweepService
+from workengine.services.sweep_work import UNLIMITED, Budget, SweepHandover
 from workengine.services.task_action_sweep import TaskActionSweep
 from workengine.services.task_service import TaskService
 from workengine.settings import get_settings
@@ -70,19 +71,27 @@ class World:
             hooks=deps.hooks(),
         )
 
-    def sweeper(self, repository: DynamoReminderRepository | None = None, events: Any = None) -> SweepService:
+    def sweeper(
+        self,
+        repository: DynamoReminderRepository | None = None,
+        events: Any = None,
+        handover: SweepHandover | None = None,
+        page_size: int = 100,
+    ) -> SweepService:
         settings = get_settings()
         return SweepService(
             repository or self.repository,
             ReminderPublisher(events or client("events"), settings.event_bus_name, max_attempts=3),
             self.schedules(),
-            lookback_days=settings.sweep_lookback_days,
             visitors=[TaskActionSweep(deps.bundle_repository(), new_id)],
+            uploads=build_upload_expiry(settings),
+            handover=handover,
+            page_size=page_size,
         )
 
-    def sweep(self, now: datetime, **kwargs: Any) -> SweepReport:
+    def sweep(self, now: datetime, budget: Budget = UNLIMITED, **kwargs: Any) -> SweepReport:
         self.clock.now = now
-        return self.sweeper(**kwargs).run(now)
+        return self.sweeper(**kwargs).run(now, budget)
 
     def create_test_flow(self, anchor: date, title: str = "Launch") -> InstantiatedBundle:
         return self.bundles().create_bundle(

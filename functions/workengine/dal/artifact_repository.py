@@ -9,19 +9,23 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from workengine.dal import due_index
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap, entity_to_item, item_to_entity
+from workengine.dal.conditional_batch import Operation, write_conditional_batch
 from workengine.dal.items import audit_event_item
 from workengine.dal.reads import TableReader
 from workengine.dal.transactions import WriteTransaction, commit
 from workengine.domain.entities import Artifact, AuditEvent
-from workengine.domain.enums import EntityType
+from workengine.domain.enums import ArtifactStatus, EntityType
 from workengine.domain.errors import NotFoundError, ServiceUnavailableError
+from workengine.domain.paging import Cursor
 
 
 def artifact_item(artifact: Artifact) -> AttributeMap:
@@ -30,6 +34,11 @@ def artifact_item(artifact: Artifact) -> AttributeMap:
         t.SK: f"{t.ARTIFACT_SK_PREFIX}{artifact.artifact_id}",
         "gsi_entity_pk": t.entity_pk(artifact.tenant_id, artifact.artifact_id),
     }
+    if artifact.status is ArtifactStatus.PENDING:
+        # Awaiting its upload: the sweep expires it from here once the upload URL is long gone.
+        keys.update(
+            due_index.pending_upload_keys(artifact.tenant_id, artifact.artifact_id, artifact.created_at)
+        )
     return entity_to_item(artifact, EntityType.ARTIFACT, keys)
 
 
@@ -85,6 +94,43 @@ class DynamoArtifactRepository:
         keys = [(pk, f"{t.ARTIFACT_SK_PREFIX}{artifact_id}") for artifact_id in dict.fromkeys(artifact_ids)]
         artifacts = (item_to_entity(item, Artifact) for item in self._reader.batch_get(keys, consistent=True))
         return {artifact.artifact_id: artifact for artifact in artifacts}
+
+    # ---- the sweep: uploads that never came -------------------------------------------------------
+    def pending_uploads_before(
+        self, shard: int, cutoff: datetime, cursor: Cursor | None, limit: int
+    ) -> tuple[list[Artifact], Cursor | None]:
+        """One Query page of ``pending`` artifacts of ``shard`` created at or before ``cutoff`` (the
+        sparse ``UPL#`` entries of the due index), oldest first, and the cursor of the next page."""
+        items, next_cursor = self._reader.query_page(
+            cursor,
+            IndexName=t.GSI_DUE,
+            KeyConditionExpression="#pk = :pk AND #sk <= :upper",
+            ExpressionAttributeNames={"#pk": due_index.DUE_PK, "#sk": due_index.DUE_SK},
+            ExpressionAttributeValues={
+                ":pk": {"S": due_index.upload_pk(shard)},
+                ":upper": {"S": due_index.upper_bound(cutoff)},
+            },
+            Limit=limit,
+        )
+        return [item_to_entity(item, Artifact) for item in items], next_cursor
+
+    def save_many(self, changes: Sequence[tuple[Artifact, int, AuditEvent]]) -> list[str]:
+        """Each artifact with its audit event, conditioned on its stored version (transactions of up to
+        100 operations); an artifact changed meanwhile is skipped together with its event. Returns the
+        IDs written. Raises ServiceUnavailableError when DynamoDB throttles."""
+        groups = []
+        for artifact, expected_version, event in changes:
+            transaction = WriteTransaction(self._table)
+            transaction.put_versioned(artifact_item(artifact), expected_version, "artifact")
+            transaction.put_new(audit_event_item(event), "audit_event")
+            groups.append(
+                [
+                    Operation(transaction.operations[0].request, artifact.artifact_id),
+                    Operation(transaction.operations[1].request, ""),
+                ]
+            )
+        outcome = write_conditional_batch(self._client, self._table, groups, whole_groups=True)
+        return [tag for tag in outcome.written if tag]
 
 
 # The S3 lifecycle rule of the artifact bucket (infra) expires objects carrying this tag.

@@ -2,8 +2,12 @@
 
 Three kinds of entries share it (partition prefixes never collide):
 
-- open tasks: ``DUE#<YYYY-MM-DD>#<shard>`` / ``<time>#<tenant>#<task_id>`` — the day bucket of the task's
-  next reminder time; the sweep queries the buckets of the last few days up to ``now``.
+- open tasks: ``DUE#<shard>`` / ``<time>#<tenant>#<task_id>`` — the task's next reminder time, in one
+  time-ordered partition per shard. The sweep reads each shard from its start up to ``now``: whatever
+  it has not handled yet is still at the front, however long ago it fell due, so the index itself is the
+  durable watermark of what has been swept (a handled task moves past ``now``; nothing is read by day).
+- artifacts awaiting their upload: ``UPL#<shard>`` / ``<created>#<tenant>#<artifact_id>``; the sweep
+  marks the ones older than the upload URL's lifetime plus a margin ``expired``.
 - reminders not yet published: ``PUB#<shard>`` / ``<created>#<tenant>#<reminder_id>``; the entry is
   removed once EventBridge accepted the event.
 - enabled schedules: ``SCHEDULES`` / ``<next occurrence>#<tenant>#<template_id>``.
@@ -16,12 +20,13 @@ Times in sort keys use one fixed-width format, so string order is time order.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 DUE_PK = "gsi_due_pk"
 DUE_SK = "gsi_due_sk"
-DUE_SHARDS = 4
+DUE_SHARDS = 16  # the unit of parallel sweep work (one worker per shard at most)
 PUBLISH_SHARDS = 2
+UPLOAD_SHARDS = 2
 SCHEDULES_PARTITION = "SCHEDULES"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _AFTER_ANY_SUFFIX = "#~"  # "~" sorts after every character used in tenant and entity IDs
@@ -35,15 +40,25 @@ def shard_of(entity_id: str, shards: int) -> int:
     return int(hashlib.sha256(entity_id.encode()).hexdigest()[:8], 16) % shards
 
 
-def task_due_pk(day: date, shard: int) -> str:
-    return f"DUE#{day.isoformat()}#{shard}"
+def task_due_pk(shard: int) -> str:
+    return f"DUE#{shard}"
 
 
 def task_due_keys(tenant_id: str, task_id: str, at: datetime) -> dict[str, str | None]:
-    day = at.astimezone(UTC).date()
     return {
-        DUE_PK: task_due_pk(day, shard_of(task_id, DUE_SHARDS)),
+        DUE_PK: task_due_pk(shard_of(task_id, DUE_SHARDS)),
         DUE_SK: f"{sort_time(at)}#{tenant_id}#{task_id}",
+    }
+
+
+def upload_pk(shard: int) -> str:
+    return f"UPL#{shard}"
+
+
+def pending_upload_keys(tenant_id: str, artifact_id: str, created_at: datetime) -> dict[str, str | None]:
+    return {
+        DUE_PK: upload_pk(shard_of(artifact_id, UPLOAD_SHARDS)),
+        DUE_SK: f"{sort_time(created_at)}#{tenant_id}#{artifact_id}",
     }
 
 

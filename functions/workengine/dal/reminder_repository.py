@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -11,6 +12,7 @@ from botocore.exceptions import ClientError
 from workengine.dal import due_index
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap, item_to_entity, serialize
+from workengine.dal.conditional_batch import Operation, write_conditional_batch
 from workengine.dal.items import reminder_item, schedule_item
 from workengine.dal.reads import TableReader, call_dynamodb
 from workengine.domain.entities import Bundle, Reminder, Task, utc_iso
@@ -21,6 +23,22 @@ from workengine.domain.schedules import Schedule
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 _UNPUBLISHED = (ReminderStatus.PENDING.value, ReminderStatus.PUBLISH_FAILED.value)
+
+
+@dataclass(frozen=True)
+class TaskSweepWrite:
+    """What the sweep writes for one due task: its new reminders, then its next place in the index."""
+
+    task: Task
+    reminders: list[Reminder]
+    next_at: datetime | None
+
+
+@dataclass
+class SweepWriteOutcome:
+    created: list[Reminder] = field(default_factory=list)
+    moved: int = 0
+    requests: int = 0
 
 
 def _code(exc: ClientError) -> str:
@@ -51,7 +69,8 @@ class DynamoReminderRepository:
             raise
         return True
 
-    def _index_items(self, partition: str, upper: str | None) -> Iterator[AttributeMap]:
+    @staticmethod
+    def _index_query(partition: str, upper: str | None) -> dict[str, Any]:
         condition = "#pk = :pk"
         values: dict[str, Any] = {":pk": {"S": partition}}
         names = {"#pk": due_index.DUE_PK}
@@ -59,20 +78,29 @@ class DynamoReminderRepository:
             condition += " AND #sk <= :upper"
             names["#sk"] = due_index.DUE_SK
             values[":upper"] = {"S": upper}
-        yield from self._reader.query_all(
-            IndexName=t.GSI_DUE,
-            KeyConditionExpression=condition,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+        return {
+            "IndexName": t.GSI_DUE,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+
+    def _index_items(self, partition: str, upper: str | None) -> Iterator[AttributeMap]:
+        yield from self._reader.query_all(**self._index_query(partition, upper))
 
     # ---- the sweep's due tasks --------------------------------------------------------------------
-    def due_tasks(self, day: date, shard: int, now: datetime) -> list[Task]:
-        """Open tasks of one day bucket and shard whose next reminder time is ``<= now``."""
-        return [
-            item_to_entity(item, Task)
-            for item in self._index_items(due_index.task_due_pk(day, shard), due_index.upper_bound(now))
-        ]
+    def due_task_page(
+        self, shard: int, now: datetime, cursor: Cursor | None, limit: int
+    ) -> tuple[list[Task], Cursor | None]:
+        """One Query page (at most ``limit``) of open tasks of ``shard`` whose next reminder time is
+        ``<= now``, oldest first, from the start of the shard or after ``cursor``; and the cursor of the
+        next page (None after the last)."""
+        items, next_cursor = self._reader.query_page(
+            cursor,
+            **self._index_query(due_index.task_due_pk(shard), due_index.upper_bound(now)),
+            Limit=limit,
+        )
+        return [item_to_entity(item, Task) for item in items], next_cursor
 
     def get_bundles(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Bundle]:
         """Bundles by (tenant_id, bundle_id) with BatchGetItem; missing ones are left out."""
@@ -80,10 +108,51 @@ class DynamoReminderRepository:
         bundles = (item_to_entity(item, Bundle) for item in self._reader.batch_get(wanted))
         return {(bundle.tenant_id, bundle.bundle_id): bundle for bundle in bundles}
 
-    def advance_task(self, task: Task, next_at: datetime | None) -> bool:
-        """Move the task to the bucket of ``next_at`` (or out of the index) without touching its
-        ``version``: the condition ``version = :seen`` makes a concurrent user change win (that write
-        re-derives the index keys itself). False when the task changed meanwhile."""
+    def existing_reminder_ids(self, reminders: Sequence[Reminder]) -> set[str]:
+        """Which of these reminders are stored already (BatchGetItem, 100 keys a request): the sweep
+        re-derives every reminder a task should have, and most of a rerun's already exist."""
+        keys = [
+            (t.bundle_pk(r.tenant_id, r.bundle_id), f"{t.REMINDER_SK_PREFIX}{r.reminder_id}")
+            for r in {r.reminder_id: r for r in reminders}.values()
+        ]
+        return {
+            item["sk"]["S"].removeprefix(t.REMINDER_SK_PREFIX)
+            for item in self._reader.batch_get(keys, consistent=True)
+        }
+
+    def write_sweep_batch(self, writes: Sequence[TaskSweepWrite]) -> SweepWriteOutcome:
+        """Creates the reminders (each only if its ID is absent) and moves each task in the due index to
+        ``next_at`` (out of it when None) without touching its ``version``, in transactions of up to 100
+        operations. A task's reminders and its move share one transaction, the move last, so a task never
+        leaves its place before its reminders exist. A move conditioned on ``version = :seen`` yields to
+        a concurrent user change (that write re-derives the index keys itself).
+
+        Raises ServiceUnavailableError when DynamoDB throttles or a concurrent transaction holds an item
+        (the next sweep or handover redoes the batch; every write is conditional)."""
+        groups = [
+            [
+                *(Operation({"Put": self._new_reminder_put(r)}, f"r{r.reminder_id}") for r in w.reminders),
+                Operation({"Update": self._task_move(w.task, w.next_at)}, f"t{w.task.task_id}"),
+            ]
+            for w in writes
+        ]
+        outcome = write_conditional_batch(self._client, self._table, groups)
+        written = set(outcome.written)
+        return SweepWriteOutcome(
+            created=[r for w in writes for r in w.reminders if f"r{r.reminder_id}" in written],
+            moved=sum(1 for w in writes if f"t{w.task.task_id}" in written),
+            requests=outcome.requests,
+        )
+
+    def _new_reminder_put(self, reminder: Reminder) -> dict[str, Any]:
+        return {
+            "TableName": self._table,
+            "Item": reminder_item(reminder),
+            "ConditionExpression": "attribute_not_exists(#pk)",
+            "ExpressionAttributeNames": {"#pk": t.PK},
+        }
+
+    def _task_move(self, task: Task, next_at: datetime | None) -> dict[str, Any]:
         key = {
             t.PK: {"S": t.bundle_pk(task.tenant_id, task.bundle_id)},
             t.SK: {"S": t.task_sk(task.task_id)},
@@ -97,14 +166,14 @@ class DynamoReminderRepository:
             update = "SET #dpk = :dpk, #dsk = :dsk"
             values[":dpk"] = {"S": keys[due_index.DUE_PK]}
             values[":dsk"] = {"S": keys[due_index.DUE_SK]}
-        return self._conditional(
-            "update_item",
-            Key=key,
-            UpdateExpression=update,
-            ConditionExpression="attribute_exists(#pk) AND #version = :seen",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+        return {
+            "TableName": self._table,
+            "Key": key,
+            "UpdateExpression": update,
+            "ConditionExpression": "attribute_exists(#pk) AND #version = :seen",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
 
     # ---- reminders --------------------------------------------------------------------------------
     def put_new_reminder(self, reminder: Reminder) -> bool:
@@ -116,13 +185,15 @@ class DynamoReminderRepository:
             ExpressionAttributeNames={"#pk": t.PK},
         )
 
-    def unpublished_reminders(self) -> list[Reminder]:
-        """Reminders still ``pending`` or ``publish_failed`` (the publish queue of the due index)."""
-        return [
-            item_to_entity(item, Reminder)
-            for shard in range(due_index.PUBLISH_SHARDS)
-            for item in self._index_items(due_index.publish_pk(shard), None)
-        ]
+    def unpublished_page(
+        self, shard: int, cursor: Cursor | None, limit: int
+    ) -> tuple[list[Reminder], Cursor | None]:
+        """One page of the publish queue (reminders still ``pending`` or ``publish_failed``) of ``shard``,
+        oldest first."""
+        items, next_cursor = self._reader.query_page(
+            cursor, **self._index_query(due_index.publish_pk(shard), None), Limit=limit
+        )
+        return [item_to_entity(item, Reminder) for item in items], next_cursor
 
     @staticmethod
     def _reminder_key(reminder: Reminder) -> dict[str, Any]:
@@ -131,53 +202,72 @@ class DynamoReminderRepository:
             t.SK: {"S": f"{t.REMINDER_SK_PREFIX}{reminder.reminder_id}"},
         }
 
-    def mark_published(self, reminder: Reminder, now: datetime) -> None:
-        """``published`` and out of the publish queue; an already acknowledged reminder keeps its status."""
-        names = {
-            "#status": "status",
-            "#updated": "updated_at",
-            "#version": "version",
-            "#dpk": due_index.DUE_PK,
-            "#dsk": due_index.DUE_SK,
-        }
-        done = self._conditional(
-            "update_item",
-            Key=self._reminder_key(reminder),
-            UpdateExpression="SET #status = :published, #updated = :now, #version = #version + :one "
+    def mark_publish_results(
+        self, published: Sequence[Reminder], failed: Sequence[tuple[Reminder, str]], now: datetime
+    ) -> int:
+        """Published reminders become ``published`` and leave the publish queue (one acknowledged or
+        published meanwhile keeps its status and just leaves the queue); failed ones become
+        ``publish_failed`` and stay queued for the next sweep. Transactions of up to 100 updates; returns
+        the number of requests made. Raises ServiceUnavailableError when DynamoDB throttles."""
+        groups = [[Operation({"Update": self._published_update(r, now)}, r.reminder_id)] for r in published]
+        groups += [[Operation({"Update": self._failed_update(r, error, now)}, "")] for r, error in failed]
+        outcome = write_conditional_batch(self._client, self._table, groups)
+        by_id = {r.reminder_id: r for r in published}
+        settled = [by_id[tag] for tag in outcome.condition_failed if tag in by_id]
+        leave = write_conditional_batch(
+            self._client,
+            self._table,
+            [[Operation({"Update": self._leave_publish_queue(r)}, r.reminder_id)] for r in settled],
+        )
+        return outcome.requests + leave.requests
+
+    def _published_update(self, reminder: Reminder, now: datetime) -> dict[str, Any]:
+        return {
+            "TableName": self._table,
+            "Key": self._reminder_key(reminder),
+            "UpdateExpression": "SET #status = :published, #updated = :now, #version = #version + :one "
             "REMOVE #dpk, #dsk",
-            ConditionExpression="#status IN (:pending, :failed)",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues={
-                ":published": {"S": ReminderStatus.PUBLISHED.value},
+            "ConditionExpression": "#status IN (:pending, :failed)",
+            "ExpressionAttributeNames": {
+                "#status": "status",
+                "#updated": "updated_at",
+                "#version": "version",
+                "#dpk": due_index.DUE_PK,
+                "#dsk": due_index.DUE_SK,
+            },
+            "ExpressionAttributeValues": {
                 ":pending": {"S": _UNPUBLISHED[0]},
                 ":failed": {"S": _UNPUBLISHED[1]},
+                ":published": {"S": ReminderStatus.PUBLISHED.value},
                 ":now": {"S": utc_iso(now)},
                 ":one": {"N": "1"},
             },
-        )
-        if not done:
-            self._call(
-                "update_item",
-                Key=self._reminder_key(reminder),
-                UpdateExpression="REMOVE #dpk, #dsk",
-                ExpressionAttributeNames={"#dpk": due_index.DUE_PK, "#dsk": due_index.DUE_SK},
-            )
+        }
 
-    def mark_publish_failed(self, reminder: Reminder, now: datetime, error: str) -> None:
-        """Stays in the publish queue, so the next sweep tries again."""
-        self._conditional(
-            "update_item",
-            Key=self._reminder_key(reminder),
-            UpdateExpression="SET #status = :failed, updated_at = :now, publish_error = :error",
-            ConditionExpression="#status IN (:pending, :failed)",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
+    def _failed_update(self, reminder: Reminder, error: str, now: datetime) -> dict[str, Any]:
+        return {
+            "TableName": self._table,
+            "Key": self._reminder_key(reminder),
+            "UpdateExpression": "SET #status = :failed, #updated = :now, publish_error = :error",
+            "ConditionExpression": "#status IN (:pending, :failed)",
+            "ExpressionAttributeNames": {"#status": "status", "#updated": "updated_at"},
+            "ExpressionAttributeValues": {
                 ":pending": {"S": _UNPUBLISHED[0]},
                 ":failed": {"S": _UNPUBLISHED[1]},
                 ":now": {"S": utc_iso(now)},
                 ":error": {"S": error[:500]},
             },
-        )
+        }
+
+    def _leave_publish_queue(self, reminder: Reminder) -> dict[str, Any]:
+        """Drops the queue keys of a reminder that exists (an Update must never create a stub item)."""
+        return {
+            "TableName": self._table,
+            "Key": self._reminder_key(reminder),
+            "UpdateExpression": "REMOVE #dpk, #dsk",
+            "ConditionExpression": "attribute_exists(#pk)",
+            "ExpressionAttributeNames": {"#pk": t.PK, "#dpk": due_index.DUE_PK, "#dsk": due_index.DUE_SK},
+        }
 
     def list_reminders(
         self,

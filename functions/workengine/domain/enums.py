@@ -82,6 +82,7 @@ class ArtifactStatus(StrEnum):
     PENDING = "pending"
     UPLOADED = "uploaded"
     REJECTED = "rejected"
+    EXPIRED = "expired"  # never uploaded: the sweep gave up after the upload URL's lifetime + a margin
 
 
 class JobStatus(StrEnum):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from workengine.catalog.loader import TemplateCatalog
+from workengine.dal.artifact_repository import DynamoArtifactRepository
 from workengine.dal.aws import client
 from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.dal.reminder_repository import DynamoReminderRepository
+from workengine.dal.sweep_queue import SqsSweepQueue
 from workengine.services.condition_sweep import ConditionSweep
 from workengine.services.hooks import NO_HOOKS, ServiceHooks
 from workengine.services.pagination import PageTokenCodec
@@ -14,6 +18,8 @@ from workengine.services.reminder_publisher import ReminderPublisher
 from workengine.services.reminder_service import ReminderService
 from workengine.services.schedule_service import ScheduleService
 from workengine.services.sweep_service import SweepService
+from workengine.services.sweep_work import SweepHandover
+from workengine.services.upload_expiry import UploadExpiryService
 from workengine.settings import Settings
 
 
@@ -45,18 +51,35 @@ def build_condition_sweep(settings: Settings, catalog: TemplateCatalog) -> Condi
     return ConditionSweep(bundles, PinnedDefinitions(catalog, bundles))
 
 
-def build_sweep_service(settings: Settings, catalog: TemplateCatalog) -> SweepService:
+def build_upload_expiry(settings: Settings) -> UploadExpiryService:
+    return UploadExpiryService(
+        DynamoArtifactRepository(client("dynamodb"), settings.table_name),
+        upload_url_ttl=timedelta(seconds=settings.upload_url_ttl_seconds),
+        margin=timedelta(seconds=settings.upload_expiry_margin_seconds),
+        page_size=settings.sweep_page_size,
+    )
+
+
+def build_sweep_service(
+    settings: Settings, catalog: TemplateCatalog, handover: SweepHandover | None = None
+) -> SweepService:
+    """The sweep; with ``sweep_queue_url`` set (or a ``handover`` given) it fans shards out and hands
+    remainders on, else one process sweeps every shard."""
     from workengine.domain.ids import new_id
     from workengine.services.default_hooks import build_hooks
     from workengine.services.task_action_sweep import TaskActionSweep
 
     bundles = DynamoBundleRepository(client("dynamodb"), settings.table_name)
+    if handover is None and settings.sweep_queue_url:
+        handover = SqsSweepQueue(client("sqs"), settings.sweep_queue_url)
     return SweepService(
         build_reminder_repository(settings),
         ReminderPublisher(
             client("events"), settings.event_bus_name, max_attempts=settings.publish_max_attempts
         ),
         build_schedule_service(settings, bundles, catalog, build_hooks(settings)),
-        lookback_days=settings.sweep_lookback_days,
         visitors=[TaskActionSweep(bundles, new_id)],
+        uploads=build_upload_expiry(settings),
+        handover=handover,
+        page_size=settings.sweep_page_size,
     )

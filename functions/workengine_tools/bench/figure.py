@@ -17,6 +17,7 @@ class BenchConfig:
     iterations: int = 30
     import_runs: int = 7
     scales: tuple[int, ...] = (1_000, 10_000, 50_000)
+    sweep_large: bool = False  # the sweep-scale figure adds 100,000 due (minutes on moto)
 
 
 @dataclass

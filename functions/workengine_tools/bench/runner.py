@@ -12,7 +12,7 @@ from typing import Any
 from workengine_tools.bench import report
 from workengine_tools.bench.figure import BenchConfig, Figure, verdict
 
-FIGURE_KEYS = ("requests", "latency", "imports", "sweep", "export")
+FIGURE_KEYS = ("requests", "latency", "imports", "sweep", "sweep_scale", "export")
 DEFAULT_ITERATIONS = 30
 
 
@@ -28,6 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--iterations", type=int, default=DEFAULT_ITERATIONS, help="handler calls per operation"
+    )
+    parser.add_argument(
+        "--sweep-100k",
+        dest="sweep_large",
+        action="store_true",
+        help="the sweep-scale figure also at 100,000 due (several minutes on moto)",
     )
     parser.add_argument("--import-runs", type=int, default=7, help="fresh interpreters per module (>= 5)")
     parser.add_argument(
@@ -45,12 +51,20 @@ def config_from(args: argparse.Namespace) -> BenchConfig:
         iterations=max(1, args.iterations),
         import_runs=max(5, args.import_runs),
         scales=scales,
+        sweep_large=getattr(args, "sweep_large", False),
     )
 
 
 def run_figures(config: BenchConfig, only: Sequence[str] | None = None) -> list[Figure]:
     """Figures that need the in-process backend share one; each later figure builds its own data."""
-    from workengine_tools.bench import dynamodb_requests, export_throughput, imports, latency, sweep_reads
+    from workengine_tools.bench import (
+        dynamodb_requests,
+        export_throughput,
+        imports,
+        latency,
+        sweep_reads,
+        sweep_scale_figure,
+    )
     from workengine_tools.bench.harness import BenchBackend
 
     wanted = set(only or FIGURE_KEYS)
@@ -64,6 +78,7 @@ def run_figures(config: BenchConfig, only: Sequence[str] | None = None) -> list[
     standalone: list[tuple[str, Callable[[BenchConfig], Figure]]] = [
         ("imports", imports.measure),
         ("sweep", sweep_reads.measure),
+        ("sweep_scale", sweep_scale_figure.measure),
         ("export", export_throughput.measure),
     ]
     for key, measure in standalone:
@@ -87,6 +102,8 @@ def command_line(args: argparse.Namespace) -> str:
         parts.append("--quick")
     if args.iterations != DEFAULT_ITERATIONS:
         parts.append(f"--iterations {args.iterations}")
+    if getattr(args, "sweep_large", False):
+        parts.append("--sweep-100k")
     parts.extend(f"--only {key}" for key in args.only or [])
     return " ".join(parts)
 

@@ -1,7 +1,7 @@
 """Driver of the reminder-sweep figure: items read and time of one sweep at growing task counts, with
 the same number of tasks due at every size (moto in-process, one fresh backend per size).
 
-The sweep reads the sparse due index (today's buckets and the lookback), never the tasks, so the items
+The sweep reads the sparse due index (the due front of each time-ordered shard), never the tasks, so the items
 it reads must follow the due tasks, not the table: the goal is ``items read <= 2 x due`` at every size.
 
 Items read are counted by a botocore ``after-call`` hook on the shared session (Query/Scan ``Count``,

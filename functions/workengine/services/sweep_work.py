@@ -1,0 +1,77 @@
+"""Units of sweep work, the time budget that bounds one invocation, and the port that hands work on.
+
+The due index has ``DUE_SHARDS`` time-ordered partitions; a ``ShardWork`` is "sweep this shard as of
+``now``, starting after ``cursor``". The scheduled sweep fans one out per shard; a worker that runs low
+on time hands its remainder on as a new ``ShardWork`` carrying the cursor where it stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class ShardWork(BaseModel):
+    """One shard of one sweep; JSON on the sweep queue."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    now: AwareDatetime
+    shard: int = Field(ge=0)
+    cursor: dict[str, str] | None = None
+    handovers: int = Field(default=0, ge=0)  # how often this shard's work was handed on already
+
+    def continued(self, cursor: dict[str, str]) -> ShardWork:
+        return self.model_copy(update={"cursor": cursor, "handovers": self.handovers + 1})
+
+
+class SweepHandover(Protocol):
+    """Where work goes that this invocation leaves to another (the sweep queue in AWS)."""
+
+    def hand_over(self, work: Sequence[ShardWork]) -> None: ...
+
+
+class Budget(Protocol):
+    def exhausted(self) -> bool: ...
+
+
+class Unlimited:
+    """No time limit (the CLI, the local server, tests)."""
+
+    def exhausted(self) -> bool:
+        return False
+
+
+UNLIMITED = Unlimited()
+
+
+class RemainingTimeBudget:
+    """Exhausted once less than ``reserve_ms`` is left of the invocation: enough to finish the page in
+    hand, publish its reminders and hand the rest on. ``remaining_ms`` is Lambda's
+    ``context.get_remaining_time_in_millis``."""
+
+    def __init__(self, remaining_ms: Callable[[], int], reserve_ms: int) -> None:
+        self._remaining_ms = remaining_ms
+        self._reserve_ms = reserve_ms
+
+    def exhausted(self) -> bool:
+        return self._remaining_ms() < self._reserve_ms
+
+
+class DeadlineBudget:
+    """Exhausted after ``seconds`` of wall time from creation (the benchmark's stand-in for Lambda)."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._deadline = clock() + seconds
+
+    def exhausted(self) -> bool:
+        return self._clock() >= self._deadline
+
+
+def shard_works(now: datetime, shards: int) -> list[ShardWork]:
+    return [ShardWork(now=now, shard=shard) for shard in range(shards)]
