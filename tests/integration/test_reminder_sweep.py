@@ -10,8 +10,6 @@ from typing import Any
 import pytest
 
 from tests.support.reminders import Clock, World, count_items_read, reminder_ids, reminder_items
-from workengine_tools.bench.moto_transactions import item_level_rollback
-from workengine_tools.bench.seeding import due_task_items, put_items_into_moto
 from workengine.dal.aws import client
 from workengine.dal.codec import deserialize
 from workengine.dal.reminder_repository import DynamoReminderRepository, SweepWriteOutcome, TaskSweepWrite
@@ -23,6 +21,7 @@ from workengine.domain.task_rules import ProofChange
 from workengine.services.bundle_service import BundleChange
 from workengine.services.reminder_publisher import ReminderPublisher
 from workengine.settings import get_settings
+from workengine_tools.bench.moto_transactions import item_level_rollback
 from workengine_tools.bench.seeding import due_task_items, put_items_into_moto
 
 CREATED = datetime(2026, 11, 1, 9, tzinfo=UTC)

@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tests.support.reminders import Clock, World, count_items_read, reminder_ids, reminder_items
-from workengine_tools.bench.moto_transactions import item_level_rollback
-from workengine_tools.bench.seeding import due_task_items, put_items_into_moto
 from workengine.domain.reminder_rules import reminders_due
 from workengine.services.sweep_work import ShardWork
+from workengine_tools.bench.moto_transactions import item_level_rollback
+from workengine_tools.bench.seeding import due_task_items, put_items_into_moto
 
 CREATED = datetime(2026, 11, 1, 9, tzinfo=UTC)
 ANCHOR = date(2026, 12, 14)  # tasks due 12-04, 12-06, 12-09 and 12-14

@@ -132,12 +132,12 @@ def measure(config: BenchConfig, title: str) -> Figure:
 
 def measure_one(due: int, pages: int) -> ScaleSample:
     """Seeds ``due`` tasks due at ``NOW`` and runs the fan-out sweep to completion."""
-    from workengine_tools.bench.harness import moto_environment, repo_content_dir
-    from workengine_tools.bench.moto_transactions import item_level_rollback
-    from workengine_tools.bench.seeding import due_task_items, put_items_into_moto
     from workengine.dal import aws
     from workengine.handlers.sweep import sweep_service
     from workengine.settings import get_settings
+    from workengine_tools.bench.harness import moto_environment, repo_content_dir
+    from workengine_tools.bench.moto_transactions import item_level_rollback
+    from workengine_tools.bench.seeding import due_task_items, put_items_into_moto
 
     aws.session().events.register("before-call", COUNTER, unique_id=HOOK_ID)
     with moto_environment(repo_content_dir()), item_level_rollback():
