@@ -26,7 +26,7 @@ def artifacts_api(aws_env: None, member: Caller, monkeypatch: pytest.MonkeyPatch
 def create_pending(api: ApiClient) -> tuple[str, str]:
     bundle = api.post(
         "/bundles", {"template_id": "artifact-flow", "title": "Q3 report", "anchor_date": "2030-09-30"}
-    ).body
+    ).body["bundle"]
     created = api.post(
         f"/bundles/{bundle['bundle_id']}/artifacts",
         {"filename": "report.pdf", "content_type": "application/pdf", "size_bytes": 100},
