@@ -130,6 +130,6 @@ def measure_one(task_count: int, due: int) -> SweepSample:
         requests=reads.requests,
         seconds=seconds,
         tasks_examined=report.tasks_examined,
-        reminders_created=len(report.reminders_created),
+        reminders_created=report.created,
         published=report.published,
     )
