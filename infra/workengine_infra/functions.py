@@ -106,7 +106,7 @@ SWEEP = FunctionSpec(
     Duration.minutes(5),
     TableAccess(
         (
-            "dynamodb:BatchGetItem",
+            # the due tasks themselves are swept by the workers (SWEEP_WORKER)
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",
             "dynamodb:BatchWriteItem",  # a failed oversized occurrence is removed again
@@ -120,6 +120,7 @@ SWEEP_WORKER = FunctionSpec(
     "Reminder sweep worker: one due-index shard per message (SQS)",
     512,
     Duration.seconds(c.SWEEP_WORKER_TIMEOUT_SECONDS),
+    TableAccess(("dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"), (t.GSI_DUE,)),
 )
 JOBS_WORKER = FunctionSpec(
     "JobsWorker",

@@ -213,6 +213,21 @@ def sweep(lambdas: Lambdas, world: World) -> None:
              "detail": {}}  # fmt: skip
     report = lambdas.invoke(c.SWEEP_HANDLER, event)
     assert report["bundles_created"] and report["reminders_created"] and report["published"], report
+    assert report["handed_over"], report  # the due-index shards go to the sweep workers
+
+
+def sweep_worker(lambdas: Lambdas, world: World) -> None:
+    env = lambdas.stack.environment(lambdas.function_id(c.SWEEP_WORKER_HANDLER))
+    sqs = lambdas.stack.client("sqs")
+    created = 0
+    while messages := sqs.receive_message(
+        QueueUrl=env["WORKENGINE_SWEEP_QUEUE_URL"], MaxNumberOfMessages=10, WaitTimeSeconds=1
+    ).get("Messages", []):
+        for m in messages:
+            result = lambdas.invoke(c.SWEEP_WORKER_HANDLER, {"Records": [{"body": m["Body"]}]})
+            created += sum(shard["reminders_created"] for shard in result["shards"])
+            sqs.delete_message(QueueUrl=env["WORKENGINE_SWEEP_QUEUE_URL"], ReceiptHandle=m["ReceiptHandle"])
+    assert created, "the workers create the reminders of the tasks due at SWEEP_AT"
 
 
 def api(lambdas: Lambdas, world: World) -> None:
@@ -252,6 +267,7 @@ SCENARIOS: dict[str, Callable[[Lambdas, World], None]] = {
     c.EXPORT_WORKER_HANDLER: export_worker,
     c.JOBS_WORKER_HANDLER: jobs_worker,
     c.SWEEP_HANDLER: sweep,
+    c.SWEEP_WORKER_HANDLER: sweep_worker,
     c.API_HANDLER: api,
 }
 
@@ -318,6 +334,9 @@ UNREACHED: dict[str, list[tuple[str, str, str]]] = {
     ],
     c.SWEEP_HANDLER: [
         ("dynamodb:BatchWriteItem", "table/*", "an oversized occurrence is removed when its create fails"),
+    ],
+    c.SWEEP_WORKER_HANDLER: [
+        ("sqs:SendMessage", "*", "a worker low on time hands the rest of its shard on"),
     ],
     c.EXPORT_WORKER_HANDLER: [
         ("s3:AbortMultipartUpload", "*/exports/*", "s3transfer aborts a failed multipart upload"),

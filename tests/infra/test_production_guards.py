@@ -51,8 +51,11 @@ def test_export_and_jobs_workers_have_reserved_concurrency(dev: Synthesized) -> 
     jobs_id, jobs = function_of(dev, c.JOBS_WORKER_HANDLER)
     assert export["Properties"]["ReservedConcurrentExecutions"] == c.DEFAULT_EXPORT_WORKER_CONCURRENCY
     assert jobs["Properties"]["ReservedConcurrentExecutions"] == c.DEFAULT_JOBS_WORKER_CONCURRENCY
-    (mapping,) = dev.of_type("AWS::Lambda::EventSourceMapping").values()
-    assert mapping["Properties"]["FunctionName"] == {"Ref": jobs_id}
+    (mapping,) = [
+        m
+        for m in dev.of_type("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": jobs_id}
+    ]
     assert mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"] <= max(
         2, c.DEFAULT_JOBS_WORKER_CONCURRENCY
     )

@@ -41,7 +41,7 @@ LATENCY_MS = {
     "BatchGetItem": 15.0,
     "TransactWriteItems": 50.0,
     "PutEvents": 30.0,
-    "SendMessageBatch": 15.0,
+    "SendMessage": 15.0,
 }
 WORKER_SECONDS = 300 - 60  # worker timeout minus the hand-over reserve
 PAGE_SIZE = 100
