@@ -51,7 +51,7 @@ class DataConstruct(Construct):
         self.pagination_secret = secretsmanager.Secret(
             self,
             "PaginationSecret",
-            description="HMAC key that signs the API's opaque next_token values",
+            description="HMAC key signing the API's next_token values and (derived) export manifests",
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=64, exclude_punctuation=True
             ),

@@ -259,8 +259,12 @@ class FunctionsConstruct(Construct):
         # Export runs asynchronously (the API invokes it with InvocationType=Event); failures land here.
         self.export_dlq = dead_letter_queue(self, "ExportDeadLetterQueue", target_of="the export worker")
         # Reserved concurrency bounds the 15-minute, 1 GB export runs (and the table reads they make).
+        # The export worker signs each manifest with a key derived from the pagination secret.
         self.export_worker = make(
-            EXPORT_WORKER, dead_letter=self.export_dlq, reserved_concurrency=export_worker_concurrency
+            EXPORT_WORKER,
+            {env_name("pagination_secret_arn"): data.pagination_secret.secret_arn},
+            dead_letter=self.export_dlq,
+            reserved_concurrency=export_worker_concurrency,
         )
         self.api = make(
             API,
@@ -311,11 +315,23 @@ class FunctionsConstruct(Construct):
             self._table(fn, fn.spec.table)
         artifacts, exports = c.ARTIFACTS_PREFIX, c.EXPORTS_PREFIX
         # Presigned URLs carry the signer's permissions: upload and download artifacts, download exports.
-        # PutObjectTagging: archiving a bundle tags its binaries for the lifecycle rule.
-        self._objects(self.api, artifacts, ("s3:PutObject", "s3:GetObject", "s3:PutObjectTagging"))
+        # Downloads and archive tags name the accepted object version (GetObjectVersion,
+        # PutObjectVersionTagging); archiving a bundle tags its binaries for the lifecycle rule.
+        self._objects(
+            self.api,
+            artifacts,
+            (
+                "s3:PutObject",
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                "s3:PutObjectTagging",
+                "s3:PutObjectVersionTagging",
+            ),
+        )
         self._objects(self.api, exports, ("s3:GetObject",))
         self.api.allow(("sqs:SendMessage",), [messaging.jobs_queue.queue_arn])
         self.api.allow(("secretsmanager:GetSecretValue",), [data.pagination_secret.secret_arn])
+        self.export_worker.allow(("secretsmanager:GetSecretValue",), [data.pagination_secret.secret_arn])
         self.api.allow(("lambda:InvokeFunction",), [self.export_worker.function.function_arn])
 
         # The schedule's run fans shards out; a worker low on time hands its remainder on (same queue).
@@ -340,14 +356,21 @@ class FunctionsConstruct(Construct):
                 ("bedrock:InvokeModel",), bedrock_model_arns(Stack.of(self), bedrock_model_id)
             )
 
-        # HeadObject (GetObject) to check the upload; DeleteObject to drop a refused one. The upload may be
-        # gone (or never made): ListBucket makes S3 answer 404 instead of 403 for a missing key.
-        self._objects(self.artifact_uploaded, artifacts, ("s3:GetObject", "s3:DeleteObject"))
+        # HeadObject/GetObject of the reported version to check and hash the upload; DeleteObjectVersion
+        # to drop a refused version or a write to accepted evidence. The upload may be gone (or never
+        # made): ListBucket makes S3 answer 404 instead of 403 for a missing key.
+        self._objects(
+            self.artifact_uploaded,
+            artifacts,
+            ("s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion"),
+        )
         self._list(self.artifact_uploaded, artifacts)
         # upload_file uses multipart for large archives; AbortMultipartUpload cleans up a failed one.
-        self._objects(self.export_worker, exports, ("s3:PutObject", "s3:AbortMultipartUpload"))
+        self._objects(
+            self.export_worker, exports, ("s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload")
+        )
         # Binaries of pending or deleted artifacts are absent: ListBucket turns their 403 into a 404.
-        self._objects(self.export_worker, artifacts, ("s3:GetObject",))
+        self._objects(self.export_worker, artifacts, ("s3:GetObject", "s3:GetObjectVersion"))
         self._list(self.export_worker, artifacts)
 
     def _table(self, fn: WorkEngineFunction, access: TableAccess) -> None:

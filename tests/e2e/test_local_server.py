@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -407,7 +408,12 @@ def test_twenty_parallel_clients_are_all_served(server: str) -> None:
 
     # Given
     host = Http(server, issue_token(E2E_SECRET, tenant_id="parallel", user_id="pia", role="member"))
-    body = {"template_id": "podcast-episode", "title": "Episode", "anchor_date": "2026-12-20"}
+    body = {
+        "template_id": "podcast-episode",
+        "title": "Episode",
+        "anchor_date": "2026-12-20",
+        "inputs": {"guest_name": "Ada"},
+    }
     status, created = host.call("POST", "/bundles", body)
     assert status == 201, created
     path = f"/bundles/{created['bundle']['bundle_id']}"
@@ -419,3 +425,63 @@ def test_twenty_parallel_clients_are_all_served(server: str) -> None:
     # Then
     assert [status for status, _ in answers] == [200] * 20
     assert all(answer == created for _, answer in answers)
+
+
+def _put(url: str, data: bytes, headers: dict[str, str]) -> None:
+    upload = urllib.request.Request(url, data=data, method="PUT")
+    for name, value in headers.items():
+        upload.add_header(name, value)
+    with urllib.request.urlopen(upload, timeout=30) as response:
+        assert response.status == 200
+
+
+def test_accepted_evidence_cannot_be_swapped_through_the_local_server(server: str) -> None:
+    # Given an uploaded recording taken as proof of the recording task
+    host = Http(server, issue_token(E2E_SECRET, tenant_id="studio", user_id="ivo", role="member"))
+    status, created = host.call(
+        "POST",
+        "/bundles",
+        {
+            "template_id": "podcast-episode",
+            "title": "Ep 9",
+            "anchor_date": "2026-12-20",
+            "inputs": {"guest_name": "Ivo"},
+        },
+    )
+    assert status == 201, created
+    bundle_id = created["bundle"]["bundle_id"]
+    task_id = next(t["task_id"] for t in created["tasks"] if t["template_task_ref"] == "record_episode")
+    original = b"RIFF-original-WAVEfmt " * 32
+    status, artifact = host.call(
+        "POST",
+        f"/bundles/{bundle_id}/artifacts",
+        {"filename": "ep9.wav", "content_type": "audio/wav", "size_bytes": len(original), "task_id": task_id},
+    )
+    assert status == 201, artifact
+    artifact_id = artifact["artifact"]["artifact_id"]
+    _put(artifact["upload_url"], original, artifact["upload_headers"])
+    wait_for(lambda: host.call("GET", f"/artifacts/{artifact_id}")[1]["artifact"]["status"] == "uploaded")
+    status, _ = host.call("PATCH", f"/tasks/{task_id}", {"proof": {"artifact_ids": [artifact_id]}})
+    assert status == 200
+
+    # When other bytes of the same size and type are PUT to the same, still valid, upload URL
+    forged = b"RIFF-replaced-WAVEfmt " * 32
+    assert len(forged) == len(original)
+    _put(artifact["upload_url"], forged, artifact["upload_headers"])
+
+    # Then the upload check records the write, and the download still serves the accepted bytes
+    def overwrite_recorded() -> Any:
+        items = host.call("GET", f"/bundles/{bundle_id}/events")[1]["items"]
+        return [e for e in items if e["action"] == "overwrite_ignored"]
+
+    (event,) = wait_for(overwrite_recorded)
+    assert event["after"]["ignored_object"]["sha256"] == hashlib.sha256(forged).hexdigest()
+    fetched = host.call("GET", f"/artifacts/{artifact_id}")[1]
+    assert fetched["artifact"]["status"] == "uploaded"
+    assert fetched["artifact"]["sha256"] == hashlib.sha256(original).hexdigest()
+    with urllib.request.urlopen(fetched["download_url"], timeout=30) as response:
+        assert response.read() == original
+    # and the task's audit trail names the checksum of what it took as proof
+    items = host.call("GET", f"/bundles/{bundle_id}/events")[1]["items"]
+    (proof_event,) = [e for e in items if e["entity_id"] == task_id and e.get("evidence")]
+    assert proof_event["evidence"][0]["sha256"] == hashlib.sha256(original).hexdigest()

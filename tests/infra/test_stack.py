@@ -520,7 +520,8 @@ def test_each_function_gets_only_the_grants_it_needs(dev: Synthesized) -> None:
     assert [a for a in everyone if "s3:ListBucket" in a] == [uploaded, export]
     assert [a for a in everyone if "events:PutEvents" in a] == [sweep, sweep_worker]
     assert [a for a in everyone if "lambda:InvokeFunction" in a] == [api]
-    assert [a for a in everyone if "secretsmanager:GetSecretValue" in a] == [api]
+    # The secret signs next_token values (API) and export manifests (export worker)
+    assert [a for a in everyone if "secretsmanager:GetSecretValue" in a] == [api, export]
     # SendMessage: the API to the jobs queue; export, sweep and artifact-uploaded to their own DLQs; the
     # sweep and its worker to the sweep queue (the worker also receives from it)
     assert [a for a in everyone if "sqs:SendMessage" in a and "sqs:ReceiveMessage" not in a] == [
@@ -531,6 +532,10 @@ def test_each_function_gets_only_the_grants_it_needs(dev: Synthesized) -> None:
     ]
     assert [a for a in everyone if "sqs:ReceiveMessage" in a] == [sweep_worker, worker]
     assert [a for a in everyone if "s3:DeleteObject" in a] == [uploaded]
+    # Accepted evidence is read, tagged and cleaned up by its pinned object version
+    assert [a for a in everyone if "s3:GetObjectVersion" in a] == [api, uploaded, export]
+    assert [a for a in everyone if "s3:DeleteObjectVersion" in a] == [uploaded]
+    assert [a for a in everyone if "s3:PutObjectVersionTagging" in a] == [api]
     assert not [a for a in (sweep, sweep_worker, worker) if any(action.startswith("s3:") for action in a)]
     assert not [a for a in everyone if any(action.startswith("bedrock:") for action in a)]  # local provider
 

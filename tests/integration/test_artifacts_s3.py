@@ -3,6 +3,7 @@ an EventBridge rule into SQS, and the local drain delivers the event to the uplo
 
 from __future__ import annotations
 
+import hashlib
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,9 @@ import requests
 from moto.server import ThreadedMotoServer
 
 from tests.support.api import ApiClient, Caller
+from tests.support.aws import count_requests
 from tests.support.env import use_test_env
+from tests.support.events import object_created_event
 from workengine.dal.artifact_repository import ARCHIVED_TAG_KEY
 from workengine.dal.aws import client
 from workengine.domain.enums import Role
@@ -179,18 +182,7 @@ def test_repeated_notification_changes_nothing(s3_api: ApiClient) -> None:
     from workengine.handlers.artifact_uploaded import lambda_handler
     from workengine_tools.local.events import LocalLambdaContext
 
-    event = {
-        "version": "0",
-        "id": "e1",
-        "detail-type": "Object Created",
-        "source": "aws.s3",
-        "account": "000000000000",
-        "time": "2030-01-01T00:00:00Z",
-        "region": "us-east-1",
-        "resources": [],
-        "detail": {"bucket": {"name": get_settings().bucket_name}, "object": {"key": first["s3_key"]}},
-    }
-    result = lambda_handler(event, LocalLambdaContext())
+    result = lambda_handler(object_created_event(first["s3_key"]), LocalLambdaContext())
     assert result["status"] == "uploaded" and result["reason"] == "already decided"
     assert s3_api.get(f"/artifacts/{first['artifact_id']}").body["artifact"]["version"] == first["version"]
 
@@ -291,3 +283,111 @@ def test_archiving_a_bundle_hands_its_binaries_to_the_lifecycle_rule(s3_api: Api
         == "uploaded"
     )
     assert s3_api.get(f"/artifacts/{pending['artifact']['artifact_id']}").status == 200
+
+
+def test_accepted_evidence_cannot_be_swapped_through_its_upload_url(s3_api: ApiClient) -> None:
+    # Given an uploaded artifact taken as proof of a task
+    bundle = _bundle(s3_api)
+    bundle_id = bundle["bundle"]["bundle_id"]
+    evidence_task = _task(bundle, "evidence")
+    created = _create_artifact(s3_api, bundle_id, task_id=evidence_task["task_id"]).body
+    artifact_id = created["artifact"]["artifact_id"]
+    _upload(created, PDF)
+    _deliver_notifications()
+    accepted = s3_api.get(f"/artifacts/{artifact_id}").body["artifact"]
+    assert accepted["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert accepted["s3_version_id"]
+    done = s3_api.patch(
+        f"/tasks/{evidence_task['task_id']}",
+        {"status": "done", "proof": {"artifact_ids": [artifact_id]}},
+    )
+    assert done.status == 200, done.body
+
+    # When different bytes of the same size and type are PUT to the same URL within its lifetime
+    forged = b"%PDF-1.7 forged report\n" * 8
+    assert len(forged) == len(PDF) and forged != PDF
+    _upload(created, forged)
+    assert _deliver_notifications() == 1
+
+    # Then the download still serves the accepted bytes, and the artifact is still uploaded
+    fetched = s3_api.get(f"/artifacts/{artifact_id}").body
+    assert fetched["artifact"]["status"] == "uploaded"
+    assert fetched["artifact"]["sha256"] == accepted["sha256"]
+    assert requests.get(fetched["download_url"], timeout=10).content == PDF
+    # And the write was recorded with its own checksum, the original's pinned version alongside
+    events = s3_api.get(f"/bundles/{bundle_id}/events").body["items"]
+    (ignored,) = [e for e in events if e["action"] == "overwrite_ignored"]
+    assert ignored["entity_id"] == artifact_id
+    assert ignored["after"]["ignored_object"]["sha256"] == hashlib.sha256(forged).hexdigest()
+    assert ignored["evidence"] == [
+        {"artifact_id": artifact_id, "s3_version_id": accepted["s3_version_id"], "sha256": accepted["sha256"]}
+    ]
+    # And the task's audit event names the bytes it took as proof
+    (proof_event,) = [
+        e
+        for e in events
+        if e["entity_id"] == evidence_task["task_id"] and e["action"] == "updated" and e.get("evidence")
+    ]
+    assert proof_event["evidence"] == [
+        {"artifact_id": artifact_id, "s3_version_id": accepted["s3_version_id"], "sha256": accepted["sha256"]}
+    ]
+    # And the forged version is gone from the bucket: the key's current bytes are the accepted ones again
+    s3 = client("s3")
+    current = s3.get_object(Bucket=get_settings().bucket_name, Key=accepted["s3_key"])
+    assert current["Body"].read() == PDF
+    assert current["VersionId"] == accepted["s3_version_id"]
+
+
+def test_a_redelivered_overwrite_event_is_recorded_once(s3_api: ApiClient) -> None:
+    # Given an accepted artifact overwritten once, the overwrite recorded
+    bundle_id = _bundle(s3_api)["bundle"]["bundle_id"]
+    created = _create_artifact(s3_api, bundle_id).body
+    _upload(created, PDF)
+    _deliver_notifications()
+    s3 = client("s3")
+    bucket = get_settings().bucket_name
+    key = created["artifact"]["s3_key"]
+    forged_version = s3.put_object(
+        Bucket=bucket, Key=key, Body=b"x" * len(PDF), ContentType="application/pdf"
+    )["VersionId"]
+    _deliver_notifications()
+
+    # When the same S3 event is delivered again
+    from workengine.handlers.artifact_uploaded import lambda_handler
+    from workengine_tools.local.events import LocalLambdaContext
+
+    result = lambda_handler(object_created_event(key, forged_version), LocalLambdaContext())
+
+    # Then nothing new is recorded
+    assert result["status"] == "ignored" and result["reason"] == "object not found"
+    events = s3_api.get(f"/bundles/{bundle_id}/events").body["items"]
+    assert [e["action"] for e in events if e["entity_type"] == "artifact"] == [
+        "created",
+        "uploaded",
+        "overwrite_ignored",
+    ]
+    artifact = s3_api.get(f"/artifacts/{created['artifact']['artifact_id']}").body["artifact"]
+    assert artifact["overwrites_ignored"] == 1 and artifact["last_overwrite_version_id"] == forged_version
+
+
+def test_s3s_own_sha256_checksum_is_used_instead_of_reading_the_object(s3_api: ApiClient) -> None:
+    # Given a pending artifact whose object was uploaded with a SHA-256 checksum (S3 verified it)
+    bundle_id = _bundle(s3_api)["bundle"]["bundle_id"]
+    created = _create_artifact(s3_api, bundle_id).body
+    client("s3").put_object(
+        Bucket=get_settings().bucket_name,
+        Key=created["artifact"]["s3_key"],
+        Body=PDF,
+        ContentType="application/pdf",
+        ChecksumAlgorithm="SHA256",
+    )
+
+    # When the upload check runs
+    with count_requests() as calls:
+        _deliver_notifications()
+
+    # Then it takes S3's checksum (a HEAD) and never downloads the bytes
+    artifact = s3_api.get(f"/artifacts/{created['artifact']['artifact_id']}").body["artifact"]
+    assert artifact["status"] == "uploaded"
+    assert artifact["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert calls.count("s3", "HeadObject") == 1 and calls.count("s3", "GetObject") == 0

@@ -25,7 +25,8 @@ from workengine.domain.entities import Artifact, AssistantJob, Reminder
 from workengine.domain.enums import ArtifactStatus, ReminderKind, Role
 from workengine.domain.export_format import ENTITY_SPECS, MANIFEST_FILE, rewrite_tenant
 from workengine.domain.schedules import Schedule
-from workengine.handlers.export_wiring import build_import_service, tenant_exporter
+from workengine.handlers.export_wiring import build_import_service, export_signer, tenant_exporter
+from workengine.services.artifact_service import artifact_key
 from workengine.services.export_service import DirectorySink
 from workengine.services.export_validation import ExportInvalidError, validate_export
 from workengine.services.import_service import ImportService
@@ -65,7 +66,7 @@ def seed_tenant(api: ApiClient) -> dict[str, Any]:
     assert commented.status == 201, commented.body
 
     tenant, bundle_id, task_id = bundle["tenant_id"], bundle["bundle_id"], task["task_id"]
-    s3_key = f"tenants/{tenant}/artifacts/{bundle_id}/a_1/report.pdf"
+    s3_key = artifact_key(tenant, bundle_id, "a_1", "report.pdf")
     client("s3").put_object(Bucket=get_settings().bucket_name, Key=s3_key, Body=BINARY)
     put(
         artifact_item(
@@ -159,8 +160,20 @@ def refresh_manifest_entry(directory: Path, file: str) -> None:
 
 
 def comparable(record: dict[str, Any]) -> dict[str, Any]:
-    """Records as compared across tenants: an artifact's ``s3_key`` names its tenant, so it differs."""
-    return {key: value for key, value in record.items() if key != "s3_key"}
+    """Records as compared across tenants: an artifact's ``s3_key`` and ``s3_version_id`` name its
+    tenant's own object, so they differ."""
+    return {key: value for key, value in record.items() if key not in {"s3_key", "s3_version_id"}}
+
+
+def stored_by_id(tenant: str, entity_id: str) -> list[AttributeMap]:
+    """The stored items of ``entity_id`` in ``tenant`` (through the entity index)."""
+    items: list[AttributeMap] = client("dynamodb").query(
+        TableName=get_settings().table_name,
+        IndexName="gsi_entity",
+        KeyConditionExpression="gsi_entity_pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"T#{tenant}#ID#{entity_id}"}},
+    )["Items"]
+    return items
 
 
 def tenant_partition_count(tenant: str) -> int:
@@ -313,12 +326,13 @@ def test_interrupted_import_then_rerun_ends_equal_without_duplicates(
     first, second = tmp_path / "first", tmp_path / "second"
     export_to("acme", first)
     writer = DynamoRecordWriter(client("dynamodb"), get_settings().table_name)
+    signer = export_signer(get_settings())
     failing = FailingAfter(writer, 10)
     with pytest.raises(RuntimeError, match="connection lost"):
-        ImportService(failing).import_directory("initech", first)
+        ImportService(failing, signer=signer).import_directory("initech", first)
 
     binaries = S3BinaryTarget(client("s3"), get_settings().bucket_name)
-    result = ImportService(writer, binaries).import_directory("initech", first)
+    result = ImportService(writer, binaries, signer=signer).import_directory("initech", first)
 
     assert sum(result.existing.values()) == failing.writes and failing.writes > 0 and result.ok
     export_to("initech", second)
@@ -391,12 +405,7 @@ def test_artifacts_imported_into_another_tenant_never_point_at_the_source_tenant
     build_import_service(get_settings()).import_directory("initech", tmp_path)
 
     # Then the artifact keeps its metadata under the new tenant's key and is marked rejected
-    stored = client("dynamodb").query(
-        TableName=get_settings().table_name,
-        IndexName="gsi_entity",
-        KeyConditionExpression="gsi_entity_pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": "T#initech#ID#a_1"}},
-    )["Items"]
+    stored = stored_by_id("initech", "a_1")
     assert len(stored) == 1
     assert stored[0]["s3_key"]["S"].startswith("tenants/initech/")
     assert stored[0]["status"]["S"] == "rejected"
@@ -458,7 +467,7 @@ def test_import_reads_and_writes_in_batches(seeded: dict[str, Any], tmp_path: Pa
     writer = CountingWriter(DynamoRecordWriter(client("dynamodb"), get_settings().table_name))
 
     # When
-    result = ImportService(writer).import_directory("initech", tmp_path)
+    result = ImportService(writer, signer=export_signer(get_settings())).import_directory("initech", tmp_path)
 
     # Then one read and one write call per entity file, not one per record
     assert result.ok and sum(result.written.values()) == total

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError, NoCredenti
 
 from tests.integration.test_bundles_api import create, table_items
 from tests.support.api import ApiClient
+from tests.support.events import object_created_event
 from tests.support.reminders import Clock, World, reminder_items
 from workengine.dal.aws import client
 from workengine.domain.errors import ServiceUnavailableError
@@ -86,17 +87,7 @@ def test_presign_failure_writes_no_artifact_and_the_retry_succeeds(api: ApiClien
 
 
 def uploaded_event(key: str) -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": "e-fault",
-        "detail-type": "Object Created",
-        "source": "aws.s3",
-        "account": "000000000000",
-        "time": "2030-01-01T00:00:00Z",
-        "region": "us-east-1",
-        "resources": [],
-        "detail": {"bucket": {"name": get_settings().bucket_name}, "object": {"key": key}},
-    }
+    return object_created_event(key)
 
 
 def pending_artifact_uploaded(api: ApiClient) -> dict[str, Any]:

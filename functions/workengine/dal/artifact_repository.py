@@ -6,6 +6,8 @@ tenant and bundle.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -133,6 +135,9 @@ class DynamoArtifactRepository:
         return [tag for tag in outcome.written if tag]
 
 
+_ABSENT_CODES = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchVersion"})
+_CHUNK = 1024 * 1024
+
 # The S3 lifecycle rule of the artifact bucket (infra) expires objects carrying this tag.
 ARCHIVED_TAG_KEY = "workengine-archived"
 ARCHIVED_TAG_VALUE = "true"
@@ -146,8 +151,25 @@ def content_disposition(filename: str) -> str:
 
 @dataclass(frozen=True)
 class StoredObject:
+    """One version of an object: ``version_id`` is None in a bucket without versioning; ``sha256`` (hex)
+    is S3's full-object checksum when the upload carried one, else None (compute it with ``sha256``)."""
+
     size_bytes: int
     content_type: str | None
+    version_id: str | None = None
+    sha256: str | None = None
+
+
+def _full_object_sha256(response: dict[str, Any]) -> str | None:
+    """S3's SHA-256 checksum as hex, unless absent or composite (a checksum of part checksums)."""
+    value = response.get("ChecksumSHA256")
+    if not value or response.get("ChecksumType", "FULL_OBJECT") != "FULL_OBJECT" or "-" in value:
+        return None
+    return base64.b64decode(value).hex()
+
+
+def _version_args(version_id: str | None) -> dict[str, str]:
+    return {"VersionId": version_id} if version_id else {}
 
 
 @contextmanager
@@ -183,8 +205,9 @@ class S3ArtifactStore:
             )
         return url
 
-    def presign_get(self, key: str, filename: str, expires_in: int) -> str:
-        """A GET URL that makes browsers download (never render) the object under its filename."""
+    def presign_get(self, key: str, filename: str, expires_in: int, version_id: str | None = None) -> str:
+        """A GET URL that makes browsers download (never render) the object under its filename; with
+        ``version_id`` it serves that version whatever was written to the key since."""
         with _object_store_errors():
             url: str = self._client.generate_presigned_url(
                 "get_object",
@@ -192,31 +215,51 @@ class S3ArtifactStore:
                     "Bucket": self.bucket,
                     "Key": key,
                     "ResponseContentDisposition": content_disposition(filename),
+                    **_version_args(version_id),
                 },
                 ExpiresIn=expires_in,
             )
         return url
 
-    def head(self, key: str) -> StoredObject | None:
-        """The object's size and type, or None when it does not exist."""
+    def head(self, key: str, version_id: str | None = None) -> StoredObject | None:
+        """Size, type, version and (when S3 has it) SHA-256 of the object or of one of its versions;
+        None when it does not exist."""
         with _object_store_errors():
             try:
-                response = self._client.head_object(Bucket=self.bucket, Key=key)
+                response = self._client.head_object(
+                    Bucket=self.bucket, Key=key, ChecksumMode="ENABLED", **_version_args(version_id)
+                )
             except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                if exc.response.get("Error", {}).get("Code") in _ABSENT_CODES:
                     return None
                 raise
-        return StoredObject(int(response.get("ContentLength", 0)), response.get("ContentType"))
+        return StoredObject(
+            int(response.get("ContentLength", 0)),
+            response.get("ContentType"),
+            response.get("VersionId") or version_id,
+            _full_object_sha256(response),
+        )
 
-    def tag_archived(self, key: str) -> None:
-        """Marks an object for the bucket's lifecycle rule that expires archived bundles' binaries."""
+    def sha256(self, key: str, version_id: str | None = None) -> str:
+        """The SHA-256 (hex) of the object's bytes, streamed chunk by chunk (bounded memory)."""
+        digest = hashlib.sha256()
+        with _object_store_errors():
+            response = self._client.get_object(Bucket=self.bucket, Key=key, **_version_args(version_id))
+            for chunk in response["Body"].iter_chunks(_CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    def tag_archived(self, key: str, version_id: str | None = None) -> None:
+        """Marks an object (the accepted version) for the lifecycle rule expiring archived binaries."""
         with _object_store_errors():
             self._client.put_object_tagging(
                 Bucket=self.bucket,
                 Key=key,
                 Tagging={"TagSet": [{"Key": ARCHIVED_TAG_KEY, "Value": ARCHIVED_TAG_VALUE}]},
+                **_version_args(version_id),
             )
 
-    def delete(self, key: str) -> None:
+    def delete(self, key: str, version_id: str | None = None) -> None:
+        """Deletes one version for good (no delete marker), or the key when ``version_id`` is None."""
         with _object_store_errors():
-            self._client.delete_object(Bucket=self.bucket, Key=key)
+            self._client.delete_object(Bucket=self.bucket, Key=key, **_version_args(version_id))

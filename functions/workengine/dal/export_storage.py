@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -213,12 +214,15 @@ class S3BinarySource:
         self._client = client
         self._bucket = bucket
 
-    def copy_to(self, s3_key: str, path: Path) -> tuple[int, str] | None:
-        """Returns (size, sha256), or None when the object does not exist (e.g. never uploaded)."""
+    def copy_to(self, s3_key: str, path: Path, version_id: str | None = None) -> tuple[int, str] | None:
+        """Copies the object (its pinned ``version_id`` when given); returns (size, sha256), or None
+        when it does not exist (e.g. never uploaded)."""
         try:
-            response = self._client.get_object(Bucket=self._bucket, Key=s3_key)
+            response = self._client.get_object(
+                Bucket=self._bucket, Key=s3_key, **({"VersionId": version_id} if version_id else {})
+            )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "NoSuchVersion", "404"}:
                 return None
             raise
         digest = hashlib.sha256()
@@ -232,28 +236,39 @@ class S3BinarySource:
         return size, digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class PlacedObject:
+    """An object written into the artifact bucket; ``version_id`` is None without versioning."""
+
+    version_id: str | None
+
+
 class S3BinaryTarget:
     """Places artifact binaries under the importing tenant's keys: from the export's ``binaries/`` when it
-    has them, else by a server-side copy inside the artifact bucket."""
+    has them, else by a server-side copy of one pinned version inside the artifact bucket."""
 
     def __init__(self, client: Any, bucket: str) -> None:
         self._client = client
         self._bucket = bucket
 
-    def upload(self, path: Path, key: str, content_type: str) -> None:
+    def upload(self, path: Path, key: str, content_type: str) -> PlacedObject:
         self._client.upload_file(str(path), self._bucket, key, ExtraArgs={"ContentType": content_type})
+        # upload_file (multipart for large files) does not return the version it wrote.
+        head = self._client.head_object(Bucket=self._bucket, Key=key)
+        return PlacedObject(head.get("VersionId"))
 
-    def copy(self, source_key: str, target_key: str) -> bool:
-        """False when the source object does not exist (another deployment's bucket, never uploaded)."""
+    def copy(self, source_key: str, target_key: str, source_version_id: str | None) -> PlacedObject | None:
+        """None when the source does not exist (another deployment's bucket, never uploaded)."""
+        source = {"Bucket": self._bucket, "Key": source_key}
+        if source_version_id:
+            source["VersionId"] = source_version_id
         try:
-            self._client.copy_object(
-                Bucket=self._bucket, Key=target_key, CopySource={"Bucket": self._bucket, "Key": source_key}
-            )
+            response = self._client.copy_object(Bucket=self._bucket, Key=target_key, CopySource=source)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404", "NotFound"}:
-                return False
+            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "NoSuchVersion", "404", "NotFound"}:
+                return None
             raise
-        return True
+        return PlacedObject(response.get("VersionId"))
 
 
 def presigned_get_url(client: Any, bucket: str, key: str, ttl_seconds: int) -> str:

@@ -252,6 +252,13 @@ class Artifact(Entity):
     created_by: str
     created_at: datetime
     uploaded_at: datetime | None = None
+    # Pinned at acceptance: downloads, exports and copies read this S3 version, whose SHA-256 (hex) is
+    # recorded here and in the audit event of any task that uses the artifact as proof.
+    s3_version_id: str | None = None
+    sha256: str | None = None
+    # Writes to the key after acceptance: recorded (audit event ``overwrite_ignored``), never served.
+    overwrites_ignored: int = 0
+    last_overwrite_version_id: str | None = None
     version: int = 1
 
 
@@ -274,6 +281,14 @@ class AssistantJob(Entity):
     updated_at: datetime
 
 
+class ArtifactEvidence(BaseModel):
+    """What an artifact taken as proof was at that moment: its pinned S3 version and SHA-256."""
+
+    artifact_id: str
+    s3_version_id: str | None = None
+    sha256: str | None = None
+
+
 class AuditEvent(Entity):
     event_id: str
     tenant_id: str
@@ -285,6 +300,8 @@ class AuditEvent(Entity):
     at: datetime
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+    # Tamper evidence: the pinned S3 version and SHA-256 of each artifact a task change took as proof.
+    evidence: list[ArtifactEvidence] | None = None
 
 
 class ExportFileEntry(BaseModel):

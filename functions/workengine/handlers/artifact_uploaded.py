@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from workengine.handlers.api import dependencies as deps
 from workengine.observability import logger, metrics, tracer
+from workengine.services.artifact_service import ALREADY_DECIDED, OVERWRITE_IGNORED
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -19,11 +20,14 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
     detail = event.detail
     bucket = str(detail.get("bucket", {}).get("name", ""))
     key = str(detail.get("object", {}).get("key", ""))
-    outcome = deps.artifact_service().record_upload(bucket, key)
+    version_id = detail.get("object", {}).get("version-id")
+    outcome = deps.artifact_service().record_upload(bucket, key, str(version_id) if version_id else None)
     logger.info(
         "artifact upload checked",
         extra={"artifact_id": outcome.artifact_id, "status": outcome.status, "reason": outcome.reason},
     )
-    if outcome.status in {"uploaded", "rejected"} and outcome.reason != "already decided":
+    if outcome.reason == OVERWRITE_IGNORED:
+        metrics.add_metric(name="Artifact_overwrite_ignored", unit="Count", value=1)
+    elif outcome.status in {"uploaded", "rejected"} and outcome.reason != ALREADY_DECIDED:
         metrics.add_metric(name=f"Artifact_{outcome.status}", unit="Count", value=1)
     return {"status": outcome.status, "artifact_id": outcome.artifact_id, "reason": outcome.reason}

@@ -18,15 +18,22 @@ from workengine.dal.export_storage import (
     export_prefix,
     presigned_get_url,
 )
+from workengine.domain.export_signing import ManifestSigner
 from workengine.services.export_service import ExportDispatcher, ExportService, TenantExporter
 from workengine.services.import_service import ImportService
 from workengine.settings import Settings
+
+
+def export_signer(settings: Settings) -> ManifestSigner:
+    """Exports are signed with a key derived from the stack's signing secret (the pagination secret)."""
+    return ManifestSigner(settings.pagination_secret)
 
 
 def tenant_exporter(settings: Settings) -> TenantExporter:
     return TenantExporter(
         DynamoTenantItems(client("dynamodb"), settings.table_name),
         S3BinarySource(client("s3"), settings.bucket_name),
+        signer=export_signer(settings),
     )
 
 
@@ -66,4 +73,5 @@ def build_import_service(settings: Settings) -> ImportService:
     return ImportService(
         DynamoRecordWriter(client("dynamodb"), settings.table_name),
         S3BinaryTarget(client("s3"), settings.bucket_name),
+        signer=export_signer(settings),
     )

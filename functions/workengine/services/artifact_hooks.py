@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from workengine.dal.artifact_repository import DynamoArtifactRepository, S3ArtifactStore
-from workengine.domain.entities import Bundle
+from workengine.domain.entities import ArtifactEvidence, Bundle
 from workengine.domain.enums import ArtifactStatus
 from workengine.domain.errors import NotFoundError, ServiceUnavailableError, ValidationFailedError
 from workengine.observability import logger
@@ -13,13 +13,16 @@ from workengine.services.hooks import ServiceHooks
 
 
 class ArtifactProofHooks(ServiceHooks):
-    """``check_artifact_proof`` raises ValidationFailedError (``details.invalid`` maps each bad ID to
+    """``check_artifact_proof`` returns each artifact's pinned version and SHA-256, or raises
+    ValidationFailedError (``details.invalid`` maps each bad ID to
     ``not_found`` (unknown, or another tenant's), ``other_bundle``, ``pending`` or ``rejected``)."""
 
     def __init__(self, artifacts: DynamoArtifactRepository) -> None:
         self._artifacts = artifacts
 
-    def check_artifact_proof(self, tenant_id: str, bundle_id: str, artifact_ids: Sequence[str]) -> None:
+    def check_artifact_proof(
+        self, tenant_id: str, bundle_id: str, artifact_ids: Sequence[str]
+    ) -> list[ArtifactEvidence]:
         found = self._artifacts.get_many(tenant_id, bundle_id, artifact_ids)
         invalid: dict[str, str] = {}
         for artifact_id in dict.fromkeys(artifact_ids):
@@ -34,6 +37,14 @@ class ArtifactProofHooks(ServiceHooks):
                 + ", ".join(f"{key} ({why})" for key, why in invalid.items()),
                 {"field": "proof.artifact_ids", "invalid": invalid},
             )
+        return [
+            ArtifactEvidence(
+                artifact_id=artifact_id,
+                s3_version_id=found[artifact_id].s3_version_id,
+                sha256=found[artifact_id].sha256,
+            )
+            for artifact_id in dict.fromkeys(artifact_ids)
+        ]
 
     def _absent_reason(self, tenant_id: str, artifact_id: str) -> str:
         try:
@@ -57,7 +68,7 @@ class ArtifactArchiveHooks(ServiceHooks):
         try:
             for artifact in self._artifacts.list_for_bundle(bundle.tenant_id, bundle.bundle_id):
                 if artifact.status is ArtifactStatus.UPLOADED:
-                    self._store.tag_archived(artifact.s3_key)
+                    self._store.tag_archived(artifact.s3_key, artifact.s3_version_id)
         except ServiceUnavailableError:
             logger.warning(
                 "archived bundle's binaries were not tagged", extra={"bundle_id": bundle.bundle_id}

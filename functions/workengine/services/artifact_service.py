@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
-from workengine.dal.artifact_repository import DynamoArtifactRepository, S3ArtifactStore
+from workengine.dal.artifact_repository import DynamoArtifactRepository, S3ArtifactStore, StoredObject
 from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.domain.audit import audit_event
-from workengine.domain.entities import Artifact
+from workengine.domain.entities import Artifact, ArtifactEvidence
 from workengine.domain.enums import ArtifactStatus, BundleStatus, EntityType, Role
 from workengine.domain.errors import (
     InvalidTransitionError,
@@ -23,11 +23,18 @@ from workengine.domain.ids import new_id
 from workengine.services.bundle_service import Clock, utc_now
 
 SYSTEM_ACTOR = "system:artifact-upload"
+ALREADY_DECIDED = "already decided"
+OVERWRITE_IGNORED = "overwrite_ignored"
 _CLOSED_BUNDLE = frozenset({BundleStatus.CANCELLED, BundleStatus.ARCHIVED})
 
 
+def tenant_prefix(tenant_id: str) -> str:
+    """Every object key of a tenant's artifacts starts with this."""
+    return f"tenants/{tenant_id}/"
+
+
 def artifact_key(tenant_id: str, bundle_id: str, artifact_id: str, filename: str) -> str:
-    return f"tenants/{tenant_id}/bundles/{bundle_id}/artifacts/{artifact_id}/{filename}"
+    return f"{tenant_prefix(tenant_id)}bundles/{bundle_id}/artifacts/{artifact_id}/{filename}"
 
 
 @dataclass(frozen=True)
@@ -169,20 +176,25 @@ class ArtifactService:
         return NewArtifactUpload(artifact=artifact, upload_url=url, upload_headers=headers)
 
     def get_artifact(self, identity: Identity, artifact_id: str) -> ArtifactDownload:
-        """The metadata, and a short-lived download URL once the object was accepted (else None)."""
+        """The metadata, and a short-lived download URL of the accepted version once there is one."""
         identity.require(Role.VIEWER)
         artifact = self._artifacts.find(identity.tenant_id, artifact_id)
         url = None
         if artifact.status is ArtifactStatus.UPLOADED:
             url = self._store.presign_get(
-                artifact.s3_key, artifact.filename, self._limits.download_url_ttl_seconds
+                artifact.s3_key,
+                artifact.filename,
+                self._limits.download_url_ttl_seconds,
+                artifact.s3_version_id,
             )
         return ArtifactDownload(artifact=artifact, download_url=url)
 
-    def record_upload(self, bucket: str, key: str) -> UploadOutcome:
-        """Checks the object S3 reported against the artifact's metadata: ``uploaded`` when size and
-        type match, ``rejected`` (with the reason, object deleted) when not. Repeated notifications
-        and keys that are not artifacts are ignored."""
+    def record_upload(self, bucket: str, key: str, version_id: str | None = None) -> UploadOutcome:
+        """Checks the object version S3 reported (``version_id``; the current one when None) against
+        the artifact's metadata: ``uploaded`` when size and type match, pinning that version and its
+        SHA-256; ``rejected`` (with the reason, version deleted) when not. A write to the key of an
+        uploaded artifact is recorded and deleted, never served. Repeated notifications and keys that are
+        not artifacts are ignored."""
         if bucket != self._store.bucket:
             return UploadOutcome("ignored", reason="not the artifacts bucket")
         parts = parse_artifact_key(key)
@@ -194,22 +206,33 @@ class ArtifactService:
             return UploadOutcome("ignored", parts.artifact_id, "no such artifact")
         if unquote_plus(key) != artifact.s3_key and key != artifact.s3_key:
             return UploadOutcome("ignored", artifact.artifact_id, "key differs from the artifact's key")
-        if artifact.status is not ArtifactStatus.PENDING:
-            if artifact.status is ArtifactStatus.REJECTED:
-                # A delivery that failed after recording the rejection left the refused object behind;
-                # deleting is idempotent, so a redelivery finishes that work.
-                self._store.delete(artifact.s3_key)
-            return UploadOutcome(artifact.status.value, artifact.artifact_id, "already decided")
-        stored = self._store.head(artifact.s3_key)
+        if artifact.status is ArtifactStatus.REJECTED:
+            # A delivery that failed after recording the rejection left the refused object behind;
+            # deleting is idempotent, so a redelivery finishes that work.
+            self._store.delete(artifact.s3_key, version_id)
+            return UploadOutcome(artifact.status.value, artifact.artifact_id, ALREADY_DECIDED)
+        if artifact.status is ArtifactStatus.UPLOADED and (
+            artifact.s3_version_id is None or version_id == artifact.s3_version_id
+        ):
+            return UploadOutcome(artifact.status.value, artifact.artifact_id, ALREADY_DECIDED)
+        stored = self._store.head(artifact.s3_key, version_id)
         if stored is None:
             return UploadOutcome("ignored", artifact.artifact_id, "object not found")
+        if artifact.status is ArtifactStatus.UPLOADED:
+            return self._record_overwrite(artifact, stored)
+        return self._decide(artifact, stored)
+
+    def _decide(self, artifact: Artifact, stored: StoredObject) -> UploadOutcome:
         reason = self._mismatch(artifact, stored.size_bytes, stored.content_type)
+        checksum = None if reason else stored.sha256 or self._store.sha256(artifact.s3_key, stored.version_id)
         now = self._clock()
         updated = artifact.model_copy(
             update={
                 "status": ArtifactStatus.REJECTED if reason else ArtifactStatus.UPLOADED,
                 "rejection_reason": reason,
                 "uploaded_at": None if reason else now,
+                "s3_version_id": None if reason else stored.version_id,
+                "sha256": checksum,
                 "version": artifact.version + 1,
             }
         )
@@ -226,8 +249,57 @@ class ArtifactService:
         self._artifacts.save(updated, artifact.version, [event])
         if reason:
             # A refused binary has no use; deleting it keeps the bucket to accepted evidence only.
-            self._store.delete(artifact.s3_key)
+            self._store.delete(artifact.s3_key, stored.version_id)
         return UploadOutcome(updated.status.value, artifact.artifact_id, reason)
+
+    def _record_overwrite(self, artifact: Artifact, stored: StoredObject) -> UploadOutcome:
+        """Someone wrote to the key of accepted evidence (the upload URL was still valid). The artifact
+        keeps its pinned version; the write is recorded with its own checksum, then deleted."""
+        if stored.version_id == artifact.s3_version_id:
+            return UploadOutcome(artifact.status.value, artifact.artifact_id, ALREADY_DECIDED)
+        if stored.version_id != artifact.last_overwrite_version_id:  # else: recorded, delete unfinished
+            checksum = stored.sha256 or self._store.sha256(artifact.s3_key, stored.version_id)
+            now = self._clock()
+            updated = artifact.model_copy(
+                update={
+                    "overwrites_ignored": artifact.overwrites_ignored + 1,
+                    "last_overwrite_version_id": stored.version_id,
+                    "version": artifact.version + 1,
+                }
+            )
+            event = audit_event(
+                entity_type=EntityType.ARTIFACT,
+                entity_id=artifact.artifact_id,
+                action=OVERWRITE_IGNORED,
+                actor=SYSTEM_ACTOR,
+                at=now,
+                new_id=self._new_id,
+                before=artifact,
+                after=updated,
+            ).model_copy(
+                update={
+                    "evidence": [
+                        ArtifactEvidence(
+                            artifact_id=artifact.artifact_id,
+                            s3_version_id=artifact.s3_version_id,
+                            sha256=artifact.sha256,
+                        )
+                    ],
+                    "after": {
+                        "overwrites_ignored": updated.overwrites_ignored,
+                        "last_overwrite_version_id": stored.version_id,
+                        "ignored_object": {
+                            "version_id": stored.version_id,
+                            "size_bytes": stored.size_bytes,
+                            "content_type": stored.content_type,
+                            "sha256": checksum,
+                        },
+                    },
+                }
+            )
+            self._artifacts.save(updated, artifact.version, [event])
+        self._store.delete(artifact.s3_key, stored.version_id)
+        return UploadOutcome(artifact.status.value, artifact.artifact_id, OVERWRITE_IGNORED)
 
     def _mismatch(self, artifact: Artifact, size: int, content_type: str | None) -> str | None:
         if size > self._limits.max_bytes:

@@ -33,6 +33,7 @@ from workengine.domain.export_format import (
     ExportRun,
     ExportStatus,
 )
+from workengine.domain.export_signing import SIGNATURE_FILE, ManifestSigner
 from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
 from workengine.observability import logger, metrics
@@ -54,7 +55,7 @@ class TenantItemSource(Protocol):
 
 
 class BinarySource(Protocol):
-    def copy_to(self, s3_key: str, path: Path) -> tuple[int, str] | None: ...
+    def copy_to(self, s3_key: str, path: Path, version_id: str | None = None) -> tuple[int, str] | None: ...
 
 
 class ExportSink(Protocol):
@@ -119,10 +120,16 @@ class TenantExporter:
     """
 
     def __init__(
-        self, source: TenantItemSource, binaries: BinarySource | None = None, *, clock: Clock = utc_now
+        self,
+        source: TenantItemSource,
+        binaries: BinarySource | None = None,
+        *,
+        signer: ManifestSigner | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         self._source = source
         self._binaries = binaries
+        self._signer = signer
         self._clock = clock
 
     def _items(self, tenant_id: str) -> Iterator[AttributeMap]:
@@ -209,15 +216,22 @@ class TenantExporter:
             not_exported=not_exported,
             artifact_binaries_included=with_binaries,
         )
-        path = sink.staging_path(MANIFEST_FILE)
-        path.write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        manifest_bytes = (manifest.model_dump_json(indent=2) + "\n").encode()
+        sink.staging_path(MANIFEST_FILE).write_bytes(manifest_bytes)
+        if self._signer is not None:
+            # The manifest holds every file's SHA-256: signing its bytes signs the whole export.
+            signature = self._signer.sign(manifest_bytes)
+            sink.staging_path(SIGNATURE_FILE).write_text(signature.model_dump_json() + "\n", encoding="utf-8")
+            sink.publish(SIGNATURE_FILE)
         sink.publish(MANIFEST_FILE)
         return manifest
 
     def _copy_binary(self, record: dict[str, Any], sink: ExportSink, index: JsonlWriter) -> None:
         assert self._binaries is not None
         name = f"{BINARIES_DIR}/{record['artifact_id']}"
-        copied = self._binaries.copy_to(record["s3_key"], sink.staging_path(name))
+        copied = self._binaries.copy_to(
+            record["s3_key"], sink.staging_path(name), record.get("s3_version_id")
+        )
         if copied is None:  # pending upload or deleted object: the record still says what was expected
             return
         size, digest = copied

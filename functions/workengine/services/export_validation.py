@@ -27,6 +27,14 @@ from workengine.domain.export_format import (
     EntitySpec,
     record_error_message,
 )
+from workengine.domain.export_signing import (
+    SIGNATURE_FILE,
+    ManifestSignature,
+    ManifestSigner,
+    SignatureStatus,
+)
+from workengine.domain.filenames import sanitise_filename
+from workengine.services.artifact_service import artifact_key, tenant_prefix
 
 # Names that only storage items carry; an export record holding one leaks the storage layout.
 STORAGE_KEY_NAMES = frozenset({"pk", "sk", "expiration"})
@@ -48,6 +56,8 @@ class ValidationReport:
     manifest: ExportManifest | None = None
     problems: list[Problem] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # None when no key was at hand to check it (``validate_export`` without a signer).
+    signature: SignatureStatus | None = None
 
     @property
     def ok(self) -> bool:
@@ -77,12 +87,22 @@ def _looks_like_storage_key(name: str) -> bool:
 
 
 class _Checker:
-    def __init__(self, directory: Path, max_problems: int) -> None:
+    def __init__(
+        self, directory: Path, max_problems: int, signer: ManifestSigner | None, allow_unsigned: bool
+    ) -> None:
         self.directory = directory
         self.max_problems = max_problems
+        self.signer = signer
+        self.allow_unsigned = allow_unsigned
         self.report = ValidationReport()
         self.ids: dict[str, set[str]] = {spec.entity_type: set() for spec in ENTITY_SPECS}
         self.task_bundle: dict[str, str] = {}
+        self.artifact_keys: dict[str, str] = {}
+        self.artifact_sha256: dict[str, str | None] = {}
+        self.artifact_bundle: dict[str, str] = {}
+        # References to records of a later file (or later in the same file): checked at the end.
+        self.deferred: list[tuple[str, int, str, str, str]] = []
+        self.manifest_bytes: bytes | None = None
 
     def problem(self, file: str, line: int | None, message: str) -> None:
         if len(self.report.problems) < self.max_problems:
@@ -90,6 +110,8 @@ class _Checker:
 
     def run(self) -> ValidationReport:
         manifest = self.read_manifest()
+        if self.manifest_bytes is not None:
+            self.check_signature(self.manifest_bytes)
         if manifest is None:
             return self.report
         self.report.manifest = manifest
@@ -101,7 +123,32 @@ class _Checker:
         binary_entry = entries.get(BINARY_ENTITY_TYPE)
         if binary_entry is not None:
             self.check_binaries(binary_entry.count, binary_entry.sha256)
+        self.check_deferred()
         return self.report
+
+    # ---- signature --------------------------------------------------------------------------------
+    def check_signature(self, manifest_bytes: bytes) -> None:
+        if self.signer is None:
+            return
+        status = self.signer.verify(manifest_bytes, self.read_signature())
+        self.report.signature = status
+        if status is SignatureStatus.VALID or self.allow_unsigned:
+            return
+        why = (
+            "missing: the export is unsigned"
+            if status is SignatureStatus.MISSING
+            else "does not match: the manifest was changed or signed with another key"
+        )
+        self.problem(SIGNATURE_FILE, None, f"{why}; refusing (an operator may pass --allow-unsigned)")
+
+    def read_signature(self) -> ManifestSignature | None:
+        path = self.directory / SIGNATURE_FILE
+        if not path.is_file():
+            return None
+        try:
+            return ManifestSignature.model_validate_json(path.read_bytes())
+        except ValidationError:
+            return ManifestSignature(algorithm="unreadable", key_id="", signature="")
 
     # ---- manifest ---------------------------------------------------------------------------------
     def read_manifest(self) -> ExportManifest | None:
@@ -109,8 +156,10 @@ class _Checker:
         if not path.is_file():
             self.problem(MANIFEST_FILE, None, "missing: this directory is not an export")
             return None
+        manifest_bytes = path.read_bytes()
+        self.manifest_bytes = manifest_bytes
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            raw = json.loads(manifest_bytes.decode("utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             self.problem(MANIFEST_FILE, None, f"not valid JSON: {exc}")
             return None
@@ -197,6 +246,11 @@ class _Checker:
             seen.add(record_id)
             if spec.entity_type == "task":
                 self.task_bundle[record_id] = record["bundle_id"]
+                self.defer_task_references(file, number, record)
+            elif spec.entity_type == "artifact":
+                self.check_artifact_key(file, number, record)
+            elif spec.entity_type == "audit_event":
+                self.check_snapshot_keys(file, number, record, tenant_id)
             self.check_references(spec, file, number, record)
         self.report.counts[spec.entity_type] = lines
         if lines != count:
@@ -253,6 +307,63 @@ class _Checker:
                     f"which is not in {subject.file}",
                 )
 
+    # ---- keys and references an import would act on -----------------------------------------------
+    def check_artifact_key(self, file: str, number: int, record: dict[str, Any]) -> None:
+        """The object key is never taken from the file: it must be the one the format derives from the
+        record's own tenant, bundle, ID and (sanitised) file name, or the record is refused."""
+        artifact_id = str(record["artifact_id"])
+        filename = str(record["filename"])
+        try:
+            safe = sanitise_filename(filename)
+        except ValidationFailedError:
+            safe = None
+        if safe != filename:
+            self.problem(file, number, f"artifact {artifact_id!r} has an unsafe filename {filename!r}")
+            return
+        expected = artifact_key(str(record["tenant_id"]), str(record["bundle_id"]), artifact_id, filename)
+        if record["s3_key"] != expected:
+            self.problem(
+                file,
+                number,
+                f"artifact {artifact_id!r} has s3_key {record['s3_key']!r}, not the key its tenant, "
+                f"bundle, ID and filename give ({expected!r}); refusing",
+            )
+        self.artifact_keys[artifact_id] = expected
+        self.artifact_sha256[artifact_id] = record.get("sha256")
+        self.artifact_bundle[artifact_id] = str(record["bundle_id"])
+
+    def defer_task_references(self, file: str, number: int, record: dict[str, Any]) -> None:
+        task_id = str(record["task_id"])
+        proof = record.get("proof") or {}
+        for artifact_id in proof.get("artifact_ids") or []:
+            self.deferred.append((file, number, task_id, "artifact", str(artifact_id)))
+        for other in record.get("depends_on") or []:
+            self.deferred.append((file, number, task_id, "task", str(other)))
+        if record.get("offset_from"):
+            self.deferred.append((file, number, task_id, "task", str(record["offset_from"])))
+
+    def check_deferred(self) -> None:
+        """A task may only point at artifacts and tasks of its own bundle in this export: an ID of
+        another tenant's item (or of nothing) is refused, not imported as a dangling pointer."""
+        owners = {"artifact": self.artifact_bundle, "task": self.task_bundle}
+        for file, number, task_id, target, target_id in self.deferred:
+            bundle = owners[target].get(target_id)
+            if bundle is None:
+                self.problem(
+                    file, number, f"task {task_id!r} names {target} {target_id!r} which is not in the export"
+                )
+            elif bundle != self.task_bundle.get(task_id):
+                self.problem(file, number, f"task {task_id!r} names {target} {target_id!r} of another bundle")
+
+    def check_snapshot_keys(self, file: str, number: int, record: dict[str, Any], tenant_id: str) -> None:
+        prefix = tenant_prefix(tenant_id)
+        for snapshot in (record.get("before"), record.get("after")):
+            key = snapshot.get("s3_key") if isinstance(snapshot, dict) else None
+            if key is not None and not str(key).startswith(prefix):
+                self.problem(
+                    file, number, f"audit event {record['event_id']!r} names an object outside {prefix!r}"
+                )
+
     # ---- binaries ---------------------------------------------------------------------------------
     def check_binaries(self, count: int, sha256: str) -> None:
         path = self.directory / BINARY_INDEX_FILE
@@ -274,6 +385,16 @@ class _Checker:
             if entry.artifact_id not in self.ids["artifact"]:
                 self.problem(
                     BINARY_INDEX_FILE, number, f"artifact {entry.artifact_id!r} is not in artifacts.jsonl"
+                )
+            elif entry.s3_key != self.artifact_keys.get(entry.artifact_id):
+                self.problem(
+                    BINARY_INDEX_FILE, number, f"s3_key of {entry.artifact_id!r} is not its artifact's"
+                )
+            elif self.artifact_sha256.get(entry.artifact_id) not in (None, entry.sha256):
+                self.problem(
+                    BINARY_INDEX_FILE,
+                    number,
+                    f"binary of {entry.artifact_id!r} is not the bytes accepted (SHA-256 differs)",
                 )
             self.check_binary_file(number, entry)
         self.report.counts[BINARY_ENTITY_TYPE] = lines
@@ -301,15 +422,24 @@ class _Checker:
             self.problem(BINARY_INDEX_FILE, number, f"{expected_name} does not match its size/SHA-256")
 
 
-def validate_export(directory: Path, max_problems: int = 1000) -> ValidationReport:
+def validate_export(
+    directory: Path,
+    max_problems: int = 1000,
+    *,
+    signer: ManifestSigner | None = None,
+    allow_unsigned: bool = False,
+) -> ValidationReport:
     """Every problem of the export in ``directory`` (at most ``max_problems``); never raises for a bad
-    export, only for an unreadable directory."""
-    return _Checker(directory, max_problems).run()
+    export, only for an unreadable directory. With ``signer`` a missing or wrong signature is a problem
+    unless ``allow_unsigned``."""
+    return _Checker(directory, max_problems, signer, allow_unsigned).run()
 
 
-def require_valid(directory: Path) -> ValidationReport:
+def require_valid(
+    directory: Path, *, signer: ManifestSigner | None = None, allow_unsigned: bool = False
+) -> ValidationReport:
     """Raises ExportInvalidError listing the problems when the export is not valid."""
-    report = validate_export(directory)
+    report = validate_export(directory, signer=signer, allow_unsigned=allow_unsigned)
     if not report.ok:
         raise ExportInvalidError(report.problems)
     return report

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from workengine.dal.transactions import WriteTransaction
-from workengine.domain.entities import Bundle, Task
+from workengine.domain.entities import ArtifactEvidence, Bundle, Task
 
 
 class ServiceHooks:
@@ -25,9 +25,12 @@ class ServiceHooks:
         bundle is being created), e.g. ``approval_requested`` reminders."""
         return None
 
-    def check_artifact_proof(self, tenant_id: str, bundle_id: str, artifact_ids: Sequence[str]) -> None:
-        """Raise ValidationFailedError unless every ID is an uploaded artifact of this tenant and bundle."""
-        return None
+    def check_artifact_proof(
+        self, tenant_id: str, bundle_id: str, artifact_ids: Sequence[str]
+    ) -> list[ArtifactEvidence]:
+        """Raise ValidationFailedError unless every ID is an uploaded artifact of this tenant and bundle;
+        return what each artifact is (pinned version, SHA-256) for the task's audit event."""
+        return []
 
     def on_bundle_archived(self, bundle: Bundle) -> None:
         """Runs after an archive is stored (e.g. hand the bundle's binaries to the S3 lifecycle rule)."""
@@ -50,9 +53,13 @@ class CompositeHooks(ServiceHooks):
     ) -> WriteTransaction | None:
         return merge_writes(hook.on_tasks_changed(bundle, before, after, now) for hook in self._hooks)
 
-    def check_artifact_proof(self, tenant_id: str, bundle_id: str, artifact_ids: Sequence[str]) -> None:
+    def check_artifact_proof(
+        self, tenant_id: str, bundle_id: str, artifact_ids: Sequence[str]
+    ) -> list[ArtifactEvidence]:
+        evidence: list[ArtifactEvidence] = []
         for hook in self._hooks:
-            hook.check_artifact_proof(tenant_id, bundle_id, artifact_ids)
+            evidence.extend(hook.check_artifact_proof(tenant_id, bundle_id, artifact_ids))
+        return evidence
 
     def on_bundle_archived(self, bundle: Bundle) -> None:
         for hook in self._hooks:

@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from workengine.dal.codec import AttributeMap
-from workengine.dal.export_storage import item_key
+from workengine.dal.export_storage import PlacedObject, item_key
 from workengine.dal.portable_items import item_for_record, record_for_item
 from workengine.domain.export_format import BINARY_INDEX_FILE, ENTITY_SPECS, BinaryEntry, rewrite_tenant
+from workengine.domain.export_signing import ManifestSigner, SignatureStatus
 from workengine.domain.import_comparison import same_business_content, version_note
+from workengine.observability import logger
 from workengine.services.artifact_service import artifact_key
 from workengine.services.export_validation import require_valid
 
@@ -35,9 +37,11 @@ class RecordWriter(Protocol):
 
 
 class BinaryTarget(Protocol):
-    def upload(self, path: Path, key: str, content_type: str) -> None: ...
+    def upload(self, path: Path, key: str, content_type: str) -> PlacedObject: ...
 
-    def copy(self, source_key: str, target_key: str) -> bool: ...
+    def copy(
+        self, source_key: str, target_key: str, source_version_id: str | None
+    ) -> PlacedObject | None: ...
 
 
 NOT_IMPORTED_REASON = "the binary was not imported with the artifact (export with --with-binaries)"
@@ -63,40 +67,74 @@ class ImportService:
     when DynamoDB throttles. An item already stored with different content is reported in
     ``ImportResult.conflicts`` and never overwritten."""
 
-    def __init__(self, writer: RecordWriter, binaries: BinaryTarget | None = None) -> None:
+    def __init__(
+        self, writer: RecordWriter, binaries: BinaryTarget | None = None, *, signer: ManifestSigner
+    ) -> None:
         self._writer = writer
         self._binaries = binaries
+        self._signer = signer
 
-    def _rehome_artifact(
-        self, record: dict[str, Any], directory: Path, binary_files: dict[str, str], dry_run: bool
+    def _place_artifact(
+        self,
+        record: dict[str, Any],
+        directory: Path,
+        binary_files: dict[str, str],
+        source_tenant: str,
+        *,
+        signed: bool,
+        dry_run: bool,
     ) -> dict[str, Any]:
-        """An artifact imported into another tenant must never point at the source tenant's object: its
-        binary is placed under the new tenant's key (from ``binaries/`` or by copy), or, when that is not
-        possible, the artifact is kept as metadata only and marked rejected with the reason."""
+        """Every key is recomputed from the record's (rewritten) tenant, bundle, ID and filename, never
+        taken from the file. An artifact imported into another tenant gets its binary placed under the
+        new key: from the export's ``binaries/``, or, for a signed export only, by copying the pinned
+        version of the *source tenant's own* derived key. When neither is possible the artifact is kept
+        as metadata only and marked rejected with the reason."""
         target_key = artifact_key(
             record["tenant_id"], record["bundle_id"], record["artifact_id"], record["filename"]
         )
-        source_key = record["s3_key"]
+        same_tenant = record["tenant_id"] == source_tenant
         record = {**record, "s3_key": target_key}
-        if dry_run or record.get("status") != "uploaded":
+        if same_tenant or dry_run or record.get("status") != "uploaded":
             return record
-        placed = False
+        placed: PlacedObject | None = None
         if self._binaries is not None:
             local = binary_files.get(record["artifact_id"])
             if local is not None:
-                self._binaries.upload(directory / local, target_key, record["content_type"])
-                placed = True
-            else:
-                placed = self._binaries.copy(source_key, target_key)
-        if not placed:
-            record.update(status="rejected", rejection_reason=NOT_IMPORTED_REASON)
+                placed = self._binaries.upload(directory / local, target_key, record["content_type"])
+            elif signed:
+                source_key = artifact_key(
+                    source_tenant, record["bundle_id"], record["artifact_id"], record["filename"]
+                )
+                placed = self._binaries.copy(source_key, target_key, record.get("s3_version_id"))
+        if placed is None:
+            record.update(status="rejected", rejection_reason=NOT_IMPORTED_REASON, s3_version_id=None)
+        else:
+            record["s3_version_id"] = placed.version_id
         return record
 
     def import_directory(
-        self, tenant_id: str, directory: Path, *, dry_run: bool = False, progress: Progress | None = None
+        self,
+        tenant_id: str,
+        directory: Path,
+        *,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+        allow_unsigned: bool = False,
     ) -> ImportResult:
-        report = require_valid(directory)
+        """``allow_unsigned`` (an operator's explicit choice, logged) imports an export whose signature
+        is missing or not this deployment's; binaries then come only from the export's ``binaries/``."""
+        report = require_valid(directory, signer=self._signer, allow_unsigned=allow_unsigned)
         assert report.manifest is not None
+        signed = report.signature is SignatureStatus.VALID
+        if not signed:
+            logger.warning(
+                "importing an export that is not signed by this deployment (--allow-unsigned)",
+                extra={
+                    "tenant_id": tenant_id,
+                    "signature": str(report.signature),
+                    "directory": str(directory),
+                },
+            )
         source_tenant = report.manifest.tenant_id
         result = ImportResult(tenant_id=tenant_id, source_tenant_id=source_tenant, dry_run=dry_run)
         listed = {entry.entity_type for entry in report.manifest.files}
@@ -109,8 +147,10 @@ class ImportService:
             with (directory / spec.file).open("rb") as handle:
                 for number, line in enumerate(handle, start=1):
                     record: dict[str, Any] = rewrite_tenant(json.loads(line), source_tenant, tenant_id)
-                    if spec.entity_type == "artifact" and source_tenant != tenant_id:
-                        record = self._rehome_artifact(record, directory, binary_files, dry_run)
+                    if spec.entity_type == "artifact":
+                        record = self._place_artifact(
+                            record, directory, binary_files, source_tenant, signed=signed, dry_run=dry_run
+                        )
                     item = item_for_record(spec.entity_type, record)
                     if dry_run:
                         result.written[spec.entity_type] += 1

@@ -12,7 +12,7 @@ from workengine.dal.bundle_repository import BundleSnapshot, DynamoBundleReposit
 from workengine.dal.transactions import WriteTransaction
 from workengine.domain.audit import audit_event
 from workengine.domain.condition_rules import SYSTEM_ACTOR, reevaluate_conditions
-from workengine.domain.entities import AuditEvent, Bundle, Comment, Task, today_utc
+from workengine.domain.entities import ArtifactEvidence, AuditEvent, Bundle, Comment, Task, today_utc
 from workengine.domain.enums import BundleStatus, EntityType
 from workengine.domain.task_rules import bundle_progress_after, reschedule_dependents
 from workengine.services.hooks import ServiceHooks, merge_writes
@@ -33,6 +33,8 @@ class TaskChangeSet:
     # The bundle's tasks revision as read with ``bundle`` and ``original`` (``read_bundle``): the write
     # then fails if any other task of the bundle was written meanwhile (no write skew on progress).
     revision: int | None = None
+    # Per task ID: the artifacts its change took as proof, recorded in that task's audit event.
+    evidence: Mapping[str, list[ArtifactEvidence]] = field(default_factory=dict)
 
 
 class TaskCommitter:
@@ -60,7 +62,9 @@ class TaskCommitter:
             before = by_id[task.task_id]
             original_version = change.original[task.task_id].version
             writes[task.task_id] = (task, original_version)
-            events.append(self._event(actor, before, task, action, change.now))
+            event = self._event(actor, before, task, action, change.now)
+            evidence = change.evidence.get(task.task_id) if action != "rescheduled" else None
+            events.append(event.model_copy(update={"evidence": evidence}) if evidence else event)
             by_id[task.task_id] = task
 
         for task, action in change.changed:

@@ -9,7 +9,7 @@ from workengine.catalog.loader import TemplateCatalog
 from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.dal.transactions import TransactionConflict, TransactionContention
 from workengine.domain.audit import audit_event
-from workengine.domain.entities import AuditEvent, Comment, Task
+from workengine.domain.entities import ArtifactEvidence, AuditEvent, Comment, Task
 from workengine.domain.enums import BundleStatus, EntityType, Role, TaskStatus
 from workengine.domain.errors import InvalidTransitionError, VersionConflictError
 from workengine.domain.identity import Identity
@@ -123,10 +123,11 @@ class TaskService:
             )
         now = self._clock()
         updated = apply_task_change(task, change, actor=identity.user_id, now=now, siblings=by_id)
+        evidence: list[ArtifactEvidence] = []
         if change.sent("proof") and updated.proof.artifact_ids:
             new_ids = [a for a in updated.proof.artifact_ids if a not in task.proof.artifact_ids]
             if new_ids:
-                self._hooks.check_artifact_proof(identity.tenant_id, bundle.bundle_id, new_ids)
+                evidence = self._hooks.check_artifact_proof(identity.tenant_id, bundle.bundle_id, new_ids)
 
         comment = self._comment(identity, updated, change.comment, now) if change.comment else None
         self._committer.commit(
@@ -138,6 +139,8 @@ class TaskService:
                 changed=[(updated, "updated")],
                 new_comments=[comment] if comment else [],
                 revision=snapshot.revision,
+                # The audit trail says which bytes were taken as proof (tamper evidence), not just IDs.
+                evidence={updated.task_id: evidence} if evidence else {},
             )
         )
         return updated

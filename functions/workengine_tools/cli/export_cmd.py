@@ -33,11 +33,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = export.add_subparsers(dest="export_action", metavar="validate")
     validate = actions.add_parser(
         "validate",
-        usage="workengine export validate DIR [--json]",
+        usage="workengine export validate DIR [--allow-unsigned] [--json]",
         help="check hashes, counts, schemas and references of an export",
         description="Check an export directory: hashes, counts, schemas and references.",
     )
     validate.add_argument("directory", type=Path, metavar="DIR", help="the export directory to check")
+    validate.add_argument(
+        "--allow-unsigned", action="store_true", help="do not count a missing or foreign signature"
+    )
     add_json_flag(validate)
     validate.set_defaults(func=run_validate)
     export.set_defaults(func=run_export_command, parser=export)
@@ -50,6 +53,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     imported.add_argument("--tenant", required=True, help="tenant to import into (IDs are kept)")
     imported.add_argument("directory", type=Path, metavar="DIR", help="the export directory to import")
     imported.add_argument("--dry-run", action="store_true", help="validate and count; write nothing")
+    imported.add_argument(
+        "--allow-unsigned",
+        action="store_true",
+        help="import an export not signed by this deployment (logged; binaries only from binaries/)",
+    )
     add_endpoint_flag(imported)
     add_json_flag(imported)
     imported.set_defaults(func=run_import)
@@ -128,18 +136,21 @@ def _export_to_s3(args: argparse.Namespace, tenant_id: str) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from workengine.handlers.export_wiring import export_signer
     from workengine.services.export_validation import validate_export
+    from workengine.settings import get_settings
 
-    report = validate_export(args.directory)
+    signer = export_signer(get_settings())
+    report = validate_export(args.directory, signer=signer, allow_unsigned=args.allow_unsigned)
     problems = [str(problem) for problem in report.problems]
     summary = {"directory": str(args.directory), "valid": report.ok, "counts": dict(report.counts),
-               "problems": problems}  # fmt: skip
+               "signature": str(report.signature), "problems": problems}  # fmt: skip
     if not report.ok:
         note(f"{len(problems)} problem(s): the export is not valid")
         emit(args.json, summary, problems)
         return 1
     counts = ", ".join(f"{name} {count}" for name, count in report.counts.items())
-    emit(args.json, summary, [f"export is valid: {counts}"])
+    emit(args.json, summary, [f"export is valid (signature {report.signature}): {counts}"])
     return 0
 
 
@@ -151,10 +162,19 @@ def run_import(args: argparse.Namespace) -> int:
     from workengine.settings import get_settings
 
     service = build_import_service(get_settings())
+    if args.allow_unsigned:
+        note(
+            "warning: --allow-unsigned: an export not signed by this deployment is accepted "
+            "(binaries only from its binaries/ directory)"
+        )
     try:
         with progress(f"importing into tenant {args.tenant}") as show:
             result = service.import_directory(
-                args.tenant, args.directory, dry_run=args.dry_run, progress=show
+                args.tenant,
+                args.directory,
+                dry_run=args.dry_run,
+                progress=show,
+                allow_unsigned=args.allow_unsigned,
             )
     except ExportInvalidError as exc:
         problems = [str(problem) for problem in exc.problems]

@@ -24,6 +24,8 @@ def provision(settings: Settings) -> None:
     )
     s3 = client("s3")
     _ignore_exists(lambda: s3.create_bucket(Bucket=settings.bucket_name))
+    # As in AWS (infra/data.py): accepted evidence is pinned to its object version.
+    s3.put_bucket_versioning(Bucket=settings.bucket_name, VersioningConfiguration={"Status": "Enabled"})
     events = client("events")
     _ignore_exists(lambda: events.create_event_bus(Name=settings.event_bus_name))
     from workengine_tools.local.assistant_backend import provision_artifact_events_and_jobs
