@@ -206,10 +206,11 @@ class ArtifactService:
             return UploadOutcome("ignored", parts.artifact_id, "no such artifact")
         if unquote_plus(key) != artifact.s3_key and key != artifact.s3_key:
             return UploadOutcome("ignored", artifact.artifact_id, "key differs from the artifact's key")
-        if artifact.status is ArtifactStatus.REJECTED:
-            # A delivery that failed after recording the rejection left the refused object behind;
-            # deleting is idempotent, so a redelivery finishes that work.
-            self._store.delete(artifact.s3_key, version_id)
+        if artifact.status not in (ArtifactStatus.PENDING, ArtifactStatus.UPLOADED):
+            if artifact.status is ArtifactStatus.REJECTED:
+                # A delivery that failed after recording the rejection left the refused object behind;
+                # deleting is idempotent, so a redelivery finishes that work.
+                self._store.delete(artifact.s3_key, version_id)
             return UploadOutcome(artifact.status.value, artifact.artifact_id, ALREADY_DECIDED)
         if artifact.status is ArtifactStatus.UPLOADED and (
             artifact.s3_version_id is None or version_id == artifact.s3_version_id
