@@ -168,6 +168,11 @@ def _full_object_sha256(response: dict[str, Any]) -> str | None:
     return base64.b64decode(value).hex()
 
 
+def sha256_header_value(hex_digest: str) -> str:
+    """The ``x-amz-checksum-sha256`` header value (base64 of the digest) of a hex SHA-256."""
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
 def _version_args(version_id: str | None) -> dict[str, str]:
     return {"VersionId": version_id} if version_id else {}
 
@@ -189,8 +194,12 @@ class S3ArtifactStore:
         self._client = client
         self.bucket = bucket
 
-    def presign_put(self, key: str, content_type: str, size_bytes: int, expires_in: int) -> str:
-        """A PUT URL that signs ``Content-Type`` and ``Content-Length``: S3 refuses another type or size."""
+    def presign_put(
+        self, key: str, content_type: str, size_bytes: int, expires_in: int, sha256: str | None = None
+    ) -> str:
+        """A PUT URL that signs ``Content-Type`` and ``Content-Length``: S3 refuses another type or size.
+        With ``sha256`` (hex) it also signs ``x-amz-checksum-sha256``: S3 then refuses any other bytes."""
+        checksum = {"ChecksumSHA256": sha256_header_value(sha256)} if sha256 else {}
         with _object_store_errors():
             url: str = self._client.generate_presigned_url(
                 "put_object",
@@ -199,6 +208,7 @@ class S3ArtifactStore:
                     "Key": key,
                     "ContentType": content_type,
                     "ContentLength": size_bytes,
+                    **checksum,
                 },
                 ExpiresIn=expires_in,
                 HttpMethod="PUT",

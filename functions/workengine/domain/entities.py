@@ -253,7 +253,8 @@ class Artifact(Entity):
     created_at: datetime
     uploaded_at: datetime | None = None
     # Pinned at acceptance: downloads, exports and copies read this S3 version, whose SHA-256 (hex) is
-    # recorded here and in the audit event of any task that uses the artifact as proof.
+    # recorded here and in the audit event of any task that uses the artifact as proof. A client may
+    # declare the SHA-256 at creation: the upload URL then signs it and takes no other bytes.
     s3_version_id: str | None = None
     sha256: str | None = None
     # Writes to the key after acceptance: recorded (audit event ``overwrite_ignored``), never served.

@@ -7,7 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
-from workengine.dal.artifact_repository import DynamoArtifactRepository, S3ArtifactStore, StoredObject
+from workengine.dal.artifact_repository import (
+    DynamoArtifactRepository,
+    S3ArtifactStore,
+    StoredObject,
+    sha256_header_value,
+)
 from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.domain.audit import audit_event
 from workengine.domain.entities import Artifact, ArtifactEvidence
@@ -119,7 +124,9 @@ class ArtifactService:
         content_type: str,
         size_bytes: int,
         task_id: str | None = None,
+        sha256: str | None = None,
     ) -> NewArtifactUpload:
+        """``sha256`` (hex, optional): the bytes the client will upload; the URL then takes only them."""
         identity.require(Role.MEMBER)
         safe_name = sanitise_filename(filename)
         kind = normalise_content_type(content_type)
@@ -157,6 +164,7 @@ class ArtifactService:
             size_bytes=size_bytes,
             s3_key=artifact_key(identity.tenant_id, bundle_id, artifact_id, safe_name),
             status=ArtifactStatus.PENDING,
+            sha256=sha256,
             created_by=identity.user_id,
             created_at=now,
         )
@@ -170,9 +178,13 @@ class ArtifactService:
             after=artifact,
         )
         # Sign first: a signing failure must not leave a pending artifact nobody can upload to.
-        url = self._store.presign_put(artifact.s3_key, kind, size_bytes, self._limits.upload_url_ttl_seconds)
+        url = self._store.presign_put(
+            artifact.s3_key, kind, size_bytes, self._limits.upload_url_ttl_seconds, sha256
+        )
         self._artifacts.create(artifact, event)
         headers = {"Content-Type": kind, "Content-Length": str(size_bytes)}
+        if sha256:
+            headers["x-amz-checksum-sha256"] = sha256_header_value(sha256)
         return NewArtifactUpload(artifact=artifact, upload_url=url, upload_headers=headers)
 
     def get_artifact(self, identity: Identity, artifact_id: str) -> ArtifactDownload:
@@ -226,6 +238,10 @@ class ArtifactService:
     def _decide(self, artifact: Artifact, stored: StoredObject) -> UploadOutcome:
         reason = self._mismatch(artifact, stored.size_bytes, stored.content_type)
         checksum = None if reason else stored.sha256 or self._store.sha256(artifact.s3_key, stored.version_id)
+        if checksum and artifact.sha256 and checksum != artifact.sha256:
+            # S3 enforces a declared checksum on the signed PUT; this catches anything that bypassed it.
+            reason = f"object's SHA-256 {checksum} is not the declared {artifact.sha256}"
+            checksum = None
         now = self._clock()
         updated = artifact.model_copy(
             update={
@@ -233,7 +249,7 @@ class ArtifactService:
                 "rejection_reason": reason,
                 "uploaded_at": None if reason else now,
                 "s3_version_id": None if reason else stored.version_id,
-                "sha256": checksum,
+                "sha256": checksum or artifact.sha256,
                 "version": artifact.version + 1,
             }
         )

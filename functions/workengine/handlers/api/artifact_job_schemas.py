@@ -18,6 +18,12 @@ class CreateArtifactBody(ApiInput):
     content_type: str = Field(min_length=3, max_length=255)
     size_bytes: int = Field(ge=1)
     task_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="Hex SHA-256 of the file: the upload URL then accepts only these bytes "
+        "(S3 checks the signed x-amz-checksum-sha256 header).",
+    )
 
 
 class ArtifactUploadEnvelope(BaseModel):

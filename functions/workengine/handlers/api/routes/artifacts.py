@@ -38,6 +38,7 @@ def create_artifact(
         content_type=body.content_type,
         size_bytes=body.size_bytes,
         task_id=body.task_id,
+        sha256=body.sha256,
     )
     envelope = ArtifactUploadEnvelope(
         artifact=created.artifact, upload_url=created.upload_url, upload_headers=created.upload_headers
