@@ -90,6 +90,11 @@ FIELD_GLOSSARY: dict[str, str] = {
     "s3_key": "Where the binary lives in the bucket.",
     "rejection_reason": "Why the upload check rejected the file, if it did.",
     "uploaded_at": "When the upload was accepted (UTC).",
+    "s3_version_id": "The S3 object version accepted as the artifact's bytes; downloads serve this version.",
+    "sha256": "SHA-256 (hex) of the artifact's bytes: declared at creation or computed at acceptance.",
+    "overwrites_ignored": "Writes to the key after acceptance: recorded and deleted, never served.",
+    "last_overwrite_version_id": "The S3 version of the last write to the key after acceptance.",
+    "evidence": "The pinned S3 version and SHA-256 of each artifact the change took as proof.",
     "upload_url": "Presigned S3 URL to PUT the file to (short-lived).",
     # assistant jobs
     "job": "The assistant job.",
