@@ -315,18 +315,10 @@ class FunctionsConstruct(Construct):
             self._table(fn, fn.spec.table)
         artifacts, exports = c.ARTIFACTS_PREFIX, c.EXPORTS_PREFIX
         # Presigned URLs carry the signer's permissions: upload and download artifacts, download exports.
-        # Downloads and archive tags name the accepted object version (GetObjectVersion,
-        # PutObjectVersionTagging); archiving a bundle tags its binaries for the lifecycle rule.
+        # The bucket is versioned: downloads and archive tags name the accepted object version
+        # (GetObjectVersion, PutObjectVersionTagging); archiving tags binaries for the lifecycle rule.
         self._objects(
-            self.api,
-            artifacts,
-            (
-                "s3:PutObject",
-                "s3:GetObject",
-                "s3:GetObjectVersion",
-                "s3:PutObjectTagging",
-                "s3:PutObjectVersionTagging",
-            ),
+            self.api, artifacts, ("s3:PutObject", "s3:GetObjectVersion", "s3:PutObjectVersionTagging")
         )
         self._objects(self.api, exports, ("s3:GetObject",))
         self.api.allow(("sqs:SendMessage",), [messaging.jobs_queue.queue_arn])
@@ -362,13 +354,11 @@ class FunctionsConstruct(Construct):
         self._objects(
             self.artifact_uploaded,
             artifacts,
-            ("s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion"),
+            ("s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObjectVersion"),
         )
         self._list(self.artifact_uploaded, artifacts)
         # upload_file uses multipart for large archives; AbortMultipartUpload cleans up a failed one.
-        self._objects(
-            self.export_worker, exports, ("s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload")
-        )
+        self._objects(self.export_worker, exports, ("s3:PutObject", "s3:AbortMultipartUpload"))
         # Binaries of pending or deleted artifacts are absent: ListBucket turns their 403 into a 404.
         self._objects(self.export_worker, artifacts, ("s3:GetObject", "s3:GetObjectVersion"))
         self._list(self.export_worker, artifacts)

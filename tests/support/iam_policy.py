@@ -136,6 +136,13 @@ _S3_ACTIONS = {
     "PutObjectTagging": "s3:PutObjectTagging",
     "GetObjectTagging": "s3:GetObjectTagging",
 }
+# A call naming a VersionId is authorized as the versioned action (S3's documented mapping).
+_S3_VERSIONED_ACTIONS = {
+    "s3:GetObject": "s3:GetObjectVersion",
+    "s3:DeleteObject": "s3:DeleteObjectVersion",
+    "s3:PutObjectTagging": "s3:PutObjectVersionTagging",
+    "s3:GetObjectTagging": "s3:GetObjectVersionTagging",
+}
 # Reading a key that may not exist: without ListBucket S3 answers 403 instead of 404.
 _S3_READS = {"HeadObject", "GetObject"}
 _TRANSACT_PARTS = {
@@ -178,17 +185,20 @@ def needs_of_call(service: str, operation: str, params: dict[str, Any], stack: M
             return [Need("s3:ListBucket", f"arn:aws:s3:::{bucket}", context, why)]
         if operation == "CopyObject":
             source = params["CopySource"]
+            versioned = isinstance(source, dict) and bool(source.get("VersionId"))
             source_arn = (
                 f"arn:aws:s3:::{source['Bucket']}/{source['Key']}"
                 if isinstance(source, dict)
                 else f"arn:aws:s3:::{str(source).lstrip('/')}"
             )
             return [
-                Need("s3:GetObject", source_arn, why=why),
+                Need("s3:GetObjectVersion" if versioned else "s3:GetObject", source_arn, why=why),
                 Need("s3:PutObject", f"arn:aws:s3:::{bucket}/{key}", why=why),
             ]
-        needs = [Need(_S3_ACTIONS[operation], f"arn:aws:s3:::{bucket}/{key}", why=why)]
-        return needs
+        action = _S3_ACTIONS[operation]
+        if params.get("VersionId"):
+            action = _S3_VERSIONED_ACTIONS.get(action, action)
+        return [Need(action, f"arn:aws:s3:::{bucket}/{key}", why=why)]
     if service == "sqs":
         return [Need(f"sqs:{operation}", _queue_arn(params["QueueUrl"], stack), why=why)]
     if service == "events":

@@ -119,7 +119,12 @@ def _table(stack: MotoStack, logical_id: str) -> Physical:
 
 def _bucket(stack: MotoStack, logical_id: str) -> Physical:
     name = _name(stack, logical_id)
-    stack.client("s3").create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3 = stack.client("s3")
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    versioning = stack.resources[logical_id].get("Properties", {}).get("VersioningConfiguration")
+    if versioning:
+        # As the template says: versioned buckets give events and reads their VersionId.
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": versioning["Status"]})
     return Physical(name, {"Arn": f"arn:aws:s3:::{name}"})
 
 
