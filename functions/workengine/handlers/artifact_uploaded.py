@@ -8,12 +8,11 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from workengine.handlers.api import dependencies as deps
-from workengine.observability import logger, metrics, tracer
+from workengine.observability import logger, metrics
 from workengine.services.artifact_service import ALREADY_DECIDED, OVERWRITE_IGNORED
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from workengine.handlers.api import dependencies as deps
-from workengine.observability import logger, metrics, tracer
+from workengine.observability import logger, metrics
 
 
 class ExportRequest(BaseModel):
@@ -17,7 +17,6 @@ class ExportRequest(BaseModel):
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = ExportRequest.model_validate(event)

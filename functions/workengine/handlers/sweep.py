@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from workengine.catalog.loader import TemplateCatalog, find_content_dir, load_catalog_from
 from workengine.handlers.reminder_wiring import build_condition_sweep, build_sweep_service
-from workengine.observability import logger, metrics, tracer
+from workengine.observability import logger, metrics
 from workengine.services.sweep_service import SweepReport, SweepService
 from workengine.services.sweep_work import UNLIMITED, Budget, RemainingTimeBudget, SweepHandover
 from workengine.settings import Settings, get_settings
@@ -59,7 +59,6 @@ def run_sweep(now: datetime, settings: Settings | None = None, budget: Budget = 
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     now = event_time(event) or datetime.now(UTC)

@@ -10,13 +10,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from workengine.handlers.sweep import lambda_budget, sweep_service
-from workengine.observability import logger, metrics, tracer
+from workengine.observability import logger, metrics
 from workengine.services.sweep_work import ShardWork
 from workengine.settings import get_settings
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = get_settings()

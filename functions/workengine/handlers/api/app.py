@@ -25,7 +25,7 @@ from workengine.handlers.api.routes import (
     tasks,
     templates,
 )
-from workengine.observability import logger, metrics, tracer
+from workengine.observability import logger, metrics
 
 MAX_BODY_BYTES = 256 * 1024
 API_TITLE = "work engine API"
@@ -134,7 +134,6 @@ def payload_too_large() -> dict[str, Any]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if len(event.get("body") or "") > MAX_BODY_BYTES:
