@@ -102,6 +102,30 @@ class Settings(BaseSettings):
     bedrock_max_tokens: int = Field(default=2048, ge=64, le=32_000)
     assistant_max_attempts: int = Field(default=4, ge=1, le=10)
     assistant_retry_base_seconds: float = Field(default=1.0, ge=0, le=60)
+    # -- where this runs --
+    lambda_function_name: str | None = Field(
+        default=None,
+        validation_alias="AWS_LAMBDA_FUNCTION_NAME",
+        description="Set by the Lambda runtime: development fallbacks are refused when it is.",
+    )
+
+    @property
+    def in_lambda(self) -> bool:
+        return bool(self.lambda_function_name)
+
+    def page_token_secret(self) -> str:
+        """The key that signs page tokens. Raises InsecureSettingsError in a Lambda whose key is missing
+        (no secret ARN and no value) or still the public development default."""
+        if self.in_lambda and self.pagination_secret == DEFAULT_DEV_SECRET:
+            raise InsecureSettingsError(
+                "the pagination secret is missing or the public development default: set "
+                "WORKENGINE_PAGINATION_SECRET_ARN (the stack does)"
+            )
+        return self.pagination_secret
+
+
+class InsecureSettingsError(RuntimeError):
+    """A function in AWS was configured with a development fallback; it refuses to start."""
 
 
 @lru_cache(maxsize=1)

@@ -160,7 +160,7 @@ def test_a_workflow_runs_end_to_end_over_http(server: str) -> None:
             if task["task_id"] not in remaining:
                 continue
             if "artifact" in task["proof_required"]:
-                body: dict[str, Any] = {"status": "skipped"}
+                body: dict[str, Any] = {"status": "skipped", "skip_reason": "no recording this week"}
             else:
                 body = {"status": "done", "proof": proof_for(task)}
             status, answer = host.call("PATCH", f"/tasks/{task['task_id']}", body)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.integration.test_bundles_api import table_items
 from tests.support.api import ApiClient, Caller
 from workengine.dal import table as t
 from workengine.dal.aws import client
@@ -19,7 +22,7 @@ from workengine.handlers.jobs_worker import lambda_handler as worker
 from workengine.services.assistant_providers import LocalAssistantProvider, TransientProviderError
 from workengine.services.job_service import JobService, RetryPolicy
 from workengine.settings import get_settings
-from workengine_tools.local.assistant_backend import drain_jobs_once, sqs_event
+from workengine_tools.local.assistant_backend import drain_jobs_once, jobs_loop, sqs_event
 from workengine_tools.local.events import LocalLambdaContext
 
 CONTENT = Path(__file__).resolve().parents[1] / "fixtures" / "assistant_content"
@@ -187,6 +190,27 @@ def test_ad_hoc_job_renders_bundle_fields_and_refuses_bad_input(jobs_api: ApiCli
     assert no_step.status == 422 and no_step.error_code == "VALIDATION_ERROR"
 
 
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Summarise {{ bundle.titel }}",
+        "Use {{ outputs.outline.headline }}",
+        "{{ nothing }}",
+        "{{ bundle.title | shout }}",
+    ],
+)
+def test_an_ad_hoc_prompt_that_cannot_render_is_refused_at_creation(jobs_api: ApiClient, prompt: str) -> None:
+    bundle_id = _bundle(jobs_api)["bundle"]["bundle_id"]
+    before = table_items()
+
+    response = jobs_api.post(
+        "/assistant-jobs", {"bundle_id": bundle_id, "kind": "summarize_bundle", "input": {"prompt": prompt}}
+    )
+
+    assert response.status == 422 and response.body["error"]["details"]["field"] == "input.prompt"
+    assert table_items() == before
+
+
 def test_transient_errors_are_retried_with_backoff_then_succeed(jobs_api: ApiClient) -> None:
     # Given a provider that is throttled twice
     bundle = _bundle(jobs_api)
@@ -295,3 +319,38 @@ def test_viewer_cannot_queue_and_queued_job_can_be_cancelled(jobs_api: ApiClient
     assert cancelled.status == 200 and cancelled.body["job"]["status"] == "cancelled"
     assert _job(jobs_api, job["job_id"])["status"] == "cancelled"
     assert jobs_api.post(f"/assistant-jobs/{job['job_id']}/cancel").error_code == "INVALID_TRANSITION"
+
+
+def test_the_local_jobs_loop_survives_a_batch_where_every_record_fails(
+    jobs_api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a queue holding only a poisoned message (Powertools raises when a whole batch fails)
+    settings = get_settings()
+    url = client("sqs").get_queue_url(QueueName=settings.jobs_queue_name)["QueueUrl"]
+    client("sqs").send_message(QueueUrl=url, MessageBody="not json")
+
+    # When the loop drains it, then gets a healthy job
+    stop = threading.Event()
+    thread = threading.Thread(target=jobs_loop, args=(settings, stop), daemon=True)
+    thread.start()
+    try:
+        bundle = _bundle(jobs_api)
+        created = jobs_api.post(
+            "/assistant-jobs",
+            {
+                "bundle_id": bundle["bundle"]["bundle_id"],
+                "kind": "summarize_bundle",
+                "input": {"prompt": "Hi"},
+            },
+        )
+        deadline = time.monotonic() + 60
+        while _job(jobs_api, created.body["job"]["job_id"])["status"] == "queued":
+            assert thread.is_alive(), "the jobs loop died"
+            assert time.monotonic() < deadline
+            stop.wait(0.2)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+    # Then the loop is still alive and the later job ran
+    assert _job(jobs_api, created.body["job"]["job_id"])["status"] == "succeeded"

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
 from workengine.domain.errors import ValidationFailedError
 from workengine.handlers.api import dependencies as deps
-from workengine.settings import DEFAULT_DEV_SECRET, get_settings
+from workengine.handlers.export_wiring import default_dispatcher
+from workengine.settings import DEFAULT_DEV_SECRET, InsecureSettingsError, get_settings
 
 SECRET_VALUE = "s3cr3t-from-secrets-manager-0123456789abcdef"
 
@@ -55,3 +60,62 @@ def test_a_missing_secret_fails_the_cold_start(monkeypatch: pytest.MonkeyPatch) 
     # When / Then loading settings fails loudly instead of falling back to the dev default
     with pytest.raises(GetParameterError, match="ResourceNotFoundException"):
         get_settings()
+
+
+@pytest.mark.usefixtures("aws_env")
+@pytest.mark.parametrize("secret", [None, DEFAULT_DEV_SECRET])
+def test_in_a_lambda_a_missing_or_default_secret_fails_the_cold_start(
+    monkeypatch: pytest.MonkeyPatch, secret: str | None
+) -> None:
+    # Given a Lambda environment without a pagination secret ARN
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "workengine-api")
+    monkeypatch.setenv("WORKENGINE_EXPORT_FUNCTION_NAME", "workengine-export")
+    monkeypatch.delenv("WORKENGINE_PAGINATION_SECRET_ARN", raising=False)
+    if secret is None:
+        monkeypatch.delenv("WORKENGINE_PAGINATION_SECRET", raising=False)
+    else:
+        monkeypatch.setenv("WORKENGINE_PAGINATION_SECRET", secret)
+    deps.reset()
+
+    # When / Then the cold-start check refuses
+    with pytest.raises(InsecureSettingsError, match="pagination secret"):
+        deps.check_cold_start()
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_in_a_lambda_exports_never_fall_back_to_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "workengine-api")
+    monkeypatch.setenv("WORKENGINE_PAGINATION_SECRET", "a-real-secret-of-enough-length-42")
+    monkeypatch.delenv("WORKENGINE_EXPORT_FUNCTION_NAME", raising=False)
+    deps.reset()
+
+    with pytest.raises(InsecureSettingsError, match="EXPORT_FUNCTION_NAME"):
+        deps.check_cold_start()
+    with pytest.raises(InsecureSettingsError):
+        default_dispatcher(get_settings(), lambda tenant, export_id: None)("acme", "exp_1")
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_in_a_lambda_with_real_settings_the_cold_start_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "workengine-api")
+    monkeypatch.setenv("WORKENGINE_PAGINATION_SECRET", "a-real-secret-of-enough-length-42")
+    monkeypatch.setenv("WORKENGINE_EXPORT_FUNCTION_NAME", "workengine-export")
+    deps.reset()
+
+    deps.check_cold_start()
+
+
+def test_the_api_module_refuses_to_load_in_a_lambda_with_the_dev_secret() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKENGINE_")}
+    env.update({"AWS_LAMBDA_FUNCTION_NAME": "workengine-api", "AWS_DEFAULT_REGION": "us-east-1"})
+
+    completed = subprocess.run(
+        [sys.executable, "-c", "import workengine.handlers.api.app"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert completed.returncode != 0
+    assert "InsecureSettingsError" in completed.stderr

@@ -178,8 +178,8 @@ def test_tasks_of_a_cancelled_bundle_cannot_change(api: ApiClient, admin: Caller
 
     response = api.patch(f"/tasks/{tasks_by_ref(body)['draft']['task_id']}", {"assignee": "rex"})
 
-    assert response.status == 422
-    assert response.error_code == "INVALID_TRANSITION"
+    assert response.status == 409
+    assert response.error_code == "BUNDLE_CLOSED"
 
 
 def test_comment_is_stored_counted_and_audited(api: ApiClient) -> None:

@@ -69,11 +69,10 @@ def test_lone_surrogate_escaped_in_json_is_refused_or_stored_intact(api: ApiClie
 @pytest.mark.parametrize(
     "title",
     [
-        "مرحبا بالعالم \u202eRTL override",
+        "مرحبا بالعالم",
         "emoji 🚀👩🏽‍💻 and ZWJ",
         "combining é and ﬁ ligature",
-        "tab\tand\nnewline",
-        "NUL \u0000 inside",
+        "עברית with a \u200f mark",
     ],
 )
 def test_unicode_titles_round_trip(api: ApiClient, title: str) -> None:

@@ -228,10 +228,29 @@ def test_done_task_edit_keeps_original_completion() -> None:
 
 
 def test_skipped_has_no_completion() -> None:
-    updated = apply(make_task(proof_required=[ProofKind.URL]), change(status=TaskStatus.SKIPPED))
+    updated = apply(
+        make_task(proof_required=[ProofKind.URL]),
+        change(status=TaskStatus.SKIPPED, skip_reason="not needed this time"),
+    )
     assert updated.status is TaskStatus.SKIPPED
+    assert updated.skip_reason == "not needed this time"
     assert not updated.is_open
     assert updated.completed_at is None and updated.completed_by is None
+
+
+@pytest.mark.parametrize("reason", [None, "   "])
+def test_skipping_without_a_reason_is_refused(reason: str | None) -> None:
+    with pytest.raises(ValidationFailedError) as refused:
+        apply(make_task(), change(status=TaskStatus.SKIPPED, skip_reason=reason))
+    assert refused.value.details["field"] == "skip_reason"
+
+
+def test_reopening_a_skipped_task_clears_its_skip_reason() -> None:
+    skipped = make_task(status=TaskStatus.SKIPPED, skip_reason="not needed")
+
+    reopened = apply(skipped, change(status=TaskStatus.TODO))
+
+    assert reopened.skip_reason is None
 
 
 # --- dependencies --------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pydantic import BaseModel
 
 from workengine.dal.table import KEY_ATTRIBUTES, PK, SK
+from workengine.domain.bounds import number_problem
+from workengine.domain.errors import ValidationFailedError
 
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
@@ -17,13 +19,25 @@ EntityT = TypeVar("EntityT", bound=BaseModel)
 AttributeMap = dict[str, Any]
 
 
-def _to_dynamo_value(value: Any) -> Any:
-    if isinstance(value, float):
-        return Decimal(str(value))
+# DynamoDB refuses documents nested deeper than 32 levels.
+DYNAMODB_MAX_DEPTH = 32
+
+
+def _to_dynamo_value(value: Any, path: str, depth: int = 1) -> Any:
+    """Floats become Decimals; a number DynamoDB cannot hold exactly is refused here, whatever produced
+    it (a request, an assistant's output, an import), naming where it sits in the item."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        problem = number_problem(value)
+        if problem:
+            raise ValidationFailedError(f"{path} {problem}", {"field": path, "problem": problem})
+        return Decimal(str(value)) if isinstance(value, float) else value
+    if isinstance(value, dict | list) and depth > DYNAMODB_MAX_DEPTH:
+        problem = f"is nested deeper than {DYNAMODB_MAX_DEPTH} levels"
+        raise ValidationFailedError(f"{path} {problem}", {"field": path, "problem": problem})
     if isinstance(value, dict):
-        return {k: _to_dynamo_value(v) for k, v in value.items()}
+        return {k: _to_dynamo_value(v, f"{path}.{k}", depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_to_dynamo_value(v) for v in value]
+        return [_to_dynamo_value(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
     return value
 
 
@@ -38,8 +52,10 @@ def _from_dynamo_value(value: Any) -> Any:
 
 
 def serialize(data: dict[str, Any]) -> AttributeMap:
-    """Python dict → DynamoDB attribute map (floats become Decimals)."""
-    return {key: _SERIALIZER.serialize(_to_dynamo_value(value)) for key, value in data.items()}
+    """Python dict → DynamoDB attribute map (floats become Decimals).
+
+    Raises ValidationFailedError for a number DynamoDB cannot store (``details.field`` names it)."""
+    return {key: _SERIALIZER.serialize(_to_dynamo_value(value, key)) for key, value in data.items()}
 
 
 def deserialize(item: AttributeMap) -> dict[str, Any]:

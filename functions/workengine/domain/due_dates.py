@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from workengine.domain.bounds import clamp_to_window
+
 _SATURDAY = 5
 
 
@@ -38,6 +40,9 @@ def add_business_days(start: date, days: int) -> date:
 
 
 def due_date_from(anchor: date, offset_days: int, business_days: bool) -> date:
+    """Total for anchors inside the date window (``domain.bounds``): the result is clamped into it, so
+    no anchor/offset pair overflows or produces a date outside what the API accepts and shows."""
+    anchor = clamp_to_window(anchor)
     if business_days:
-        return add_business_days(anchor, offset_days)
-    return anchor + timedelta(days=offset_days)
+        return clamp_to_window(add_business_days(anchor, offset_days))
+    return clamp_to_window(anchor + timedelta(days=offset_days))

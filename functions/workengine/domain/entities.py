@@ -165,6 +165,7 @@ class Task(Entity):
     )
     completed_at: datetime | None = None
     completed_by: str | None = None
+    skip_reason: str | None = None
     comments_count: int = 0
     tags: list[str] = Field(default_factory=list)
     version: int = 1

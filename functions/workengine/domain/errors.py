@@ -109,3 +109,29 @@ class SelfApprovalError(WorkEngineError):
 class AlreadyDecidedError(WorkEngineError):
     code = "ALREADY_DECIDED"
     status = 409
+
+
+class BundleClosedError(WorkEngineError):
+    """A write to a cancelled or archived bundle, or to its tasks, comments, artifacts or jobs; only an
+    admin's status change that reopens the bundle is allowed."""
+
+    code = "BUNDLE_CLOSED"
+    status = 409
+
+    def __init__(self, bundle_id: str, bundle_status: str) -> None:
+        super().__init__(
+            f"bundle {bundle_id!r} is {bundle_status} and read-only; an admin can reopen it",
+            {"bundle_id": bundle_id, "bundle_status": bundle_status},
+        )
+
+
+class UnsupportedMediaTypeError(WorkEngineError):
+    """A request body sent with a content type other than ``application/json``."""
+
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    status = 415
+
+
+class PayloadTooLargeError(WorkEngineError):
+    code = "PAYLOAD_TOO_LARGE"
+    status = 413

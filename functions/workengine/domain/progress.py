@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from workengine.domain.entities import Task
+from workengine.domain.entities import Bundle, Task
 from workengine.domain.enums import BundleStatus
+from workengine.domain.errors import BundleClosedError
+
+CLOSED_STATUSES = frozenset({BundleStatus.CANCELLED, BundleStatus.ARCHIVED})
+
+
+def require_open(bundle: Bundle) -> None:
+    """Raises BundleClosedError for a cancelled or archived bundle: it, its tasks, comments, artifacts and
+    jobs are read-only (the one exception, an admin's status change, is the bundle service's)."""
+    if bundle.status in CLOSED_STATUSES:
+        raise BundleClosedError(bundle.bundle_id, bundle.status.value)
 
 
 def derive_progress(phase_order: Sequence[str], tasks: Iterable[Task]) -> tuple[str, BundleStatus]:

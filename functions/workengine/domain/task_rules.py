@@ -40,6 +40,7 @@ class TaskChange:
     proof: ProofChange | None = None
     comment: str | None = None
     fields: dict[str, Any] | None = None
+    skip_reason: str | None = None
 
     def sent(self, name: str) -> bool:
         return name in self.fields_set
@@ -65,10 +66,10 @@ def apply_task_change(
     """Return the task after ``change``, version bumped; the input task is not modified.
 
     Raises MissingProofError (done while proof is missing), MissingFieldsError (done while a required
-    field is empty), InvalidTransitionError (done while a
-    dependency is open, or any change to a task of a closed bundle is checked by the caller),
-    ValidationFailedError (waiting without waiting_for/follow_up_at, an invalid field value —
-    ``details.field`` = ``fields.<key>`` — or an empty change).
+    field is empty), InvalidTransitionError (done while a dependency is open), ValidationFailedError
+    (waiting without waiting_for/follow_up_at, skipped without skip_reason, an invalid field value —
+    ``details.field`` = ``fields.<key>`` — or an empty change). Changes to tasks of a closed bundle are
+    refused by the caller.
     """
     if not change.fields_set:
         raise ValidationFailedError("the request changes nothing", {"fields": []})
@@ -91,6 +92,11 @@ def apply_task_change(
 
     target = change.status if change.sent("status") and change.status is not None else task.status
     updated.status = target
+    if target is TaskStatus.SKIPPED:
+        if change.sent("skip_reason"):
+            updated.skip_reason = change.skip_reason
+    else:
+        updated.skip_reason = None
     _check_target_status(updated, previous=task, siblings=siblings)
 
     if target is TaskStatus.DONE and task.status is not TaskStatus.DONE:
@@ -112,6 +118,11 @@ def apply_task_change(
 
 
 def _check_target_status(updated: Task, *, previous: Task, siblings: Mapping[str, Task]) -> None:
+    entering_skipped = updated.status is TaskStatus.SKIPPED and previous.status is not TaskStatus.SKIPPED
+    if entering_skipped and not (updated.skip_reason or "").strip():
+        raise ValidationFailedError(
+            "a skipped task needs skip_reason", {"field": "skip_reason", "missing": ["skip_reason"]}
+        )
     if updated.status is TaskStatus.WAITING:
         missing = [name for name in ("waiting_for", "follow_up_at") if not getattr(updated, name)]
         if missing:

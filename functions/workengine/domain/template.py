@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from workengine.domain.enums import ProofKind
+from workengine.domain.errors import ValidationFailedError
 from workengine.domain.fields import FieldSpec
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -68,7 +70,7 @@ class ScheduleTrigger(StrictModel):
 
     type: Literal["schedule"] = "schedule"
     cron: str
-    anchor_offset_days: int = 0
+    anchor_offset_days: int = Field(default=0, ge=-3660, le=3660)
     title_pattern: str = Field(min_length=1)
     catch_up_limit: int = Field(default=3, ge=0, le=31)
 
@@ -200,6 +202,28 @@ class WorkflowTemplate(StrictModel):
 
     def phase_ids(self) -> list[str]:
         return [p.id for p in self.phases]
+
+    def roles(self) -> list[str]:
+        """The roles a bundle's ``assignees`` map may name: the owner role and every role a task's
+        default assignee refers to (``user:<id>`` names a user, not a role)."""
+        named = [
+            t.default_assignee
+            for t in self.tasks
+            if t.default_assignee and not t.default_assignee.startswith("user:")
+        ]
+        return list(dict.fromkeys([self.owner_role, *named]))
+
+    def check_assignee_roles(self, assignees: Mapping[str, str], field: str = "assignees") -> None:
+        """Raises ValidationFailedError naming the roles of ``assignees`` this template does not use
+        (a typo such as ``hots`` for ``host`` would otherwise be stored and silently ignored)."""
+        known = self.roles()
+        unknown = sorted(set(assignees) - set(known))
+        if unknown:
+            raise ValidationFailedError(
+                f"{field} names roles template {self.template_id!r} does not use: {', '.join(unknown)}"
+                f" (its roles: {', '.join(known)})",
+                {"field": field, "unknown_roles": unknown, "roles": known},
+            )
 
     def schedule_triggers(self) -> list[ScheduleTrigger]:
         return [t for t in self.triggers if isinstance(t, ScheduleTrigger)]

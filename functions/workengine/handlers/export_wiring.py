@@ -21,7 +21,7 @@ from workengine.dal.export_storage import (
 from workengine.domain.export_signing import ManifestSigner
 from workengine.services.export_service import ExportDispatcher, ExportService, TenantExporter
 from workengine.services.import_service import ImportService
-from workengine.settings import Settings
+from workengine.settings import InsecureSettingsError, Settings
 
 
 def export_signer(settings: Settings) -> ManifestSigner:
@@ -37,11 +37,22 @@ def tenant_exporter(settings: Settings) -> TenantExporter:
     )
 
 
+def refuse_in_process_dispatch(tenant_id: str, export_id: str) -> None:
+    """In AWS there is no fallback: a thread of a Lambda sandbox freezes between invocations, so an
+    export started on one would never finish. Raises InsecureSettingsError."""
+    raise InsecureSettingsError(
+        "WORKENGINE_EXPORT_FUNCTION_NAME is not set; in AWS exports run in the export worker function"
+    )
+
+
 def default_dispatcher(settings: Settings, run_here: Callable[[str, str], Any]) -> ExportDispatcher:
     """An asynchronous Lambda invocation when the worker function is configured (AWS), else ``run_here``
-    on an in-process background thread (``workengine serve``, tests)."""
+    on an in-process background thread (``workengine serve``, tests); in a Lambda without the worker
+    function, a dispatcher that refuses."""
     if settings.export_function_name:
         return LambdaExportDispatcher(client("lambda"), settings.export_function_name)
+    if settings.in_lambda:
+        return refuse_in_process_dispatch
     from workengine.handlers.export_runner import InProcessExportDispatcher
 
     return InProcessExportDispatcher(run_here)

@@ -10,17 +10,16 @@ from workengine.dal.transactions import TransactionConflict
 from workengine.domain.approval_reminders import rework_reminder
 from workengine.domain.approvals import DecisionRequest, decide
 from workengine.domain.entities import Approval, Task
-from workengine.domain.enums import ApprovalDecision, BundleStatus, Role
-from workengine.domain.errors import InvalidTransitionError
+from workengine.domain.enums import ApprovalDecision, Role
 from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
+from workengine.domain.progress import require_open
 from workengine.services.bundle_service import Clock, utc_now
 from workengine.services.task_commit import TaskChangeSet, TaskCommitter
 
 # Every lost race means another decision on the task was stored; re-reading and deciding again sees it.
 # A task has at most a few dozen approvers, so this bound is only reached under pathological contention.
 DECISION_ATTEMPTS = 25
-_CLOSED_BUNDLE = frozenset({BundleStatus.CANCELLED, BundleStatus.ARCHIVED})
 _ACTIONS = {ApprovalDecision.APPROVE: "approved", ApprovalDecision.REJECT: "rejected"}
 
 
@@ -60,11 +59,7 @@ class ApprovalService:
         snapshot = self._repository.read_bundle(identity.tenant_id, located.bundle_id)
         bundle = snapshot.bundle
         by_id = {task.task_id: task for task in snapshot.tasks}
-        if bundle.status in _CLOSED_BUNDLE:
-            raise InvalidTransitionError(
-                f"tasks of a {bundle.status.value} bundle cannot change",
-                {"bundle_status": bundle.status.value},
-            )
+        require_open(bundle)
         now = self._clock()
         request = DecisionRequest(identity.user_id, decision, comment, self._new_id("ap"), now)
         outcome = decide(

@@ -16,21 +16,20 @@ from workengine.dal.artifact_repository import (
 from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.domain.audit import audit_event
 from workengine.domain.entities import Artifact, ArtifactEvidence
-from workengine.domain.enums import ArtifactStatus, BundleStatus, EntityType, Role
+from workengine.domain.enums import ArtifactStatus, EntityType, Role
 from workengine.domain.errors import (
-    InvalidTransitionError,
     NotFoundError,
     ValidationFailedError,
 )
 from workengine.domain.filenames import sanitise_filename
 from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
+from workengine.domain.progress import require_open
 from workengine.services.bundle_service import Clock, utc_now
 
 SYSTEM_ACTOR = "system:artifact-upload"
 ALREADY_DECIDED = "already decided"
 OVERWRITE_IGNORED = "overwrite_ignored"
-_CLOSED_BUNDLE = frozenset({BundleStatus.CANCELLED, BundleStatus.ARCHIVED})
 
 
 def tenant_prefix(tenant_id: str) -> str:
@@ -141,11 +140,7 @@ class ArtifactService:
                 {"field": "size_bytes", "max_bytes": self._limits.max_bytes},
             )
         bundle = self._bundles.get_bundle(identity.tenant_id, bundle_id)
-        if bundle.status in _CLOSED_BUNDLE:
-            raise InvalidTransitionError(
-                f"a {bundle.status.value} bundle takes no new artifacts",
-                {"bundle_status": bundle.status.value},
-            )
+        require_open(bundle)
         if task_id is not None:
             task = self._bundles.find_task(identity.tenant_id, task_id)
             if task.bundle_id != bundle_id:

@@ -20,6 +20,7 @@ from workengine.domain.errors import (
 from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
 from workengine.domain.instantiation import InstantiatedBundle, NewBundleRequest, instantiate_bundle
+from workengine.domain.progress import CLOSED_STATUSES, require_open
 from workengine.domain.task_rules import bundle_progress_after
 from workengine.domain.template import WorkflowTemplate
 from workengine.services.hooks import NO_HOOKS, ServiceHooks
@@ -44,7 +45,6 @@ class BundleChange:
     expected_version: int | None = None
 
 
-_ADMIN_STATUSES = frozenset({BundleStatus.CANCELLED, BundleStatus.ARCHIVED})
 # Open tasks written back with a reactivated bundle in its own transaction (the rest follow in chunks),
 # leaving room within the 100-operation limit for the bundle, its audit event and stage reminders.
 REINDEX_IN_FIRST_WRITE = 80
@@ -52,7 +52,7 @@ REINDEX_IN_FIRST_WRITE = 80
 
 class BundleService:
     """Raises TemplateNotFoundError, NotFoundError, ForbiddenError, ValidationFailedError,
-    InvalidTransitionError and VersionConflictError (see ``workengine.domain.errors``)."""
+    InvalidTransitionError, BundleClosedError and VersionConflictError (see ``workengine.domain.errors``)."""
 
     def __init__(
         self,
@@ -84,6 +84,7 @@ class BundleService:
     def create_bundle(self, identity: Identity, request: NewBundleRequest) -> InstantiatedBundle:
         identity.require(Role.MEMBER)
         template = self.template(request.template_id)
+        template.check_assignee_roles(request.assignees)
         now = self._clock()
         created = instantiate_bundle(
             template,
@@ -225,6 +226,11 @@ class BundleService:
     ) -> Bundle:
         if not change.fields_set - {"expected_version"}:
             raise ValidationFailedError("the request changes nothing", {"fields": []})
+        if bundle.status in CLOSED_STATUSES:
+            # Read-only, but for an admin's status change (which _check_status_transition rules on).
+            if change.fields_set - {"status", "expected_version"}:
+                require_open(bundle)
+            identity.require(Role.ADMIN)
         updated = bundle.model_copy(deep=True)
         if "title" in change.fields_set and change.title is not None:
             updated.title = change.title
@@ -255,7 +261,7 @@ class BundleService:
                 "a bundle completes when all its tasks are done or skipped; it cannot be set to completed",
                 {"from": current.value, "to": target.value},
             )
-        if target in _ADMIN_STATUSES or current in _ADMIN_STATUSES:
+        if target in CLOSED_STATUSES or current in CLOSED_STATUSES:
             identity.require(Role.ADMIN)
         if current is BundleStatus.ARCHIVED:
             raise InvalidTransitionError(

@@ -31,7 +31,7 @@ from workengine.domain.assistant import (
 )
 from workengine.domain.audit import audit_event
 from workengine.domain.entities import AssistantJob, AuditEvent, Bundle, Proof, Reminder, Task
-from workengine.domain.enums import BundleStatus, EntityType, JobKind, JobStatus, ReminderKind, Role
+from workengine.domain.enums import EntityType, JobKind, JobStatus, ReminderKind, Role
 from workengine.domain.errors import (
     InvalidTransitionError,
     ServiceUnavailableError,
@@ -40,6 +40,7 @@ from workengine.domain.errors import (
 )
 from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
+from workengine.domain.progress import require_open
 from workengine.domain.rendering import MissingVariableError
 from workengine.observability import logger, metrics
 from workengine.services.assistant_providers import AssistantProvider, ProviderError, TransientProviderError
@@ -49,7 +50,6 @@ from workengine.services.pinned_definitions import PinnedDefinitions
 SYSTEM_ACTOR = "system:assistant"
 TASK_WRITE_RETRIES = 3
 _FINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
-_CLOSED_BUNDLE = frozenset({BundleStatus.CANCELLED, BundleStatus.ARCHIVED})
 
 
 class JobQueue(Protocol):
@@ -115,10 +115,7 @@ class JobService:
         identity.require(Role.MEMBER)
         job_input = dict(job_input or {})
         bundle = self._bundles.get_bundle(identity.tenant_id, bundle_id)
-        if bundle.status in _CLOSED_BUNDLE:
-            raise InvalidTransitionError(
-                f"a {bundle.status.value} bundle runs no jobs", {"bundle_status": bundle.status.value}
-            )
+        require_open(bundle)
         task: Task | None = None
         if task_id is not None:
             task = self._bundles.find_task(identity.tenant_id, task_id)
@@ -128,7 +125,9 @@ class JobService:
                 )
         if kind == TASK_STEP and task is None:
             raise ValidationFailedError("a task_step job needs task_id", {"field": "task_id"})
-        self._plan(kind, bundle, task, job_input)  # refuses now what would fail later
+        plan = self._plan(kind, bundle, task, job_input)  # refuses now what would fail later
+        if kind != TASK_STEP:
+            self._check_ad_hoc_prompt(plan, bundle, task)
         now = self._clock()
         job = AssistantJob(
             job_id=self._new_id("job"),
@@ -344,6 +343,17 @@ class JobService:
         return failed
 
     # ---- helpers ----------------------------------------------------------------------------------
+    def _check_ad_hoc_prompt(self, plan: JobPlan, bundle: Bundle, task: Task | None) -> None:
+        """An ad-hoc prompt is rendered against the bundle as it is now: a variable it cannot fill (a
+        typo, an output no task produced) is refused at creation instead of failing the job later."""
+        outputs = latest_outputs(self._jobs.list_bundle_jobs(bundle.tenant_id, bundle.bundle_id))
+        try:
+            render_prompt(plan, render_context(bundle, task, outputs))
+        except MissingVariableError as exc:
+            raise ValidationFailedError(
+                f"input.prompt cannot be rendered: {exc}", {"field": "input.prompt", "variable": exc.variable}
+            ) from exc
+
     def _plan(self, kind: JobKind, bundle: Bundle, task: Task | None, job_input: dict[str, Any]) -> JobPlan:
         if kind != TASK_STEP:
             return plan_for_ad_hoc(kind, job_input)

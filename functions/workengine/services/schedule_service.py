@@ -94,7 +94,9 @@ class ScheduleService:
     # ---- API --------------------------------------------------------------------------------------
     def put_schedule(self, identity: Identity, template_id: str, request: ScheduleRequest) -> Schedule:
         identity.require(Role.ADMIN)
-        trigger = _schedule_trigger(self._template(template_id))
+        template = self._template(template_id)
+        template.check_assignee_roles(request.assignees)
+        trigger = _schedule_trigger(template)
         now = self._clock()
         current = self._reminders.get_schedule(identity.tenant_id, template_id)
         keep_next = (

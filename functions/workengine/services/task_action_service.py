@@ -6,9 +6,9 @@ from __future__ import annotations
 from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.dal.transactions import TransactionConflict
 from workengine.domain.entities import Task
-from workengine.domain.enums import BundleStatus, Role
-from workengine.domain.errors import InvalidTransitionError
+from workengine.domain.enums import Role
 from workengine.domain.identity import Identity
+from workengine.domain.progress import require_open
 from workengine.domain.task_actions import TaskAction, apply_action
 from workengine.services.bundle_service import Clock, utc_now
 from workengine.services.pagination import PageTokenCodec
@@ -16,7 +16,6 @@ from workengine.services.task_commit import TaskChangeSet, TaskCommitter
 
 # An action carries no expected version: losing a race only means re-reading and applying it again.
 ACTION_ATTEMPTS = 4
-_CLOSED_BUNDLE = frozenset({BundleStatus.CANCELLED, BundleStatus.ARCHIVED})
 
 
 class TaskActionService:
@@ -74,11 +73,7 @@ class TaskActionService:
         snapshot = self._repository.read_bundle(identity.tenant_id, located.bundle_id)
         bundle = snapshot.bundle
         by_id = {task.task_id: task for task in snapshot.tasks}
-        if bundle.status in _CLOSED_BUNDLE:
-            raise InvalidTransitionError(
-                f"tasks of a {bundle.status.value} bundle cannot change",
-                {"bundle_status": bundle.status.value},
-            )
+        require_open(bundle)
         now = self._clock()
         outcome = apply_action(by_id[located.task_id], action, bundle=bundle, actor=identity.user_id, now=now)
         change = TaskChangeSet(

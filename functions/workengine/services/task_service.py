@@ -10,10 +10,11 @@ from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.dal.transactions import TransactionConflict, TransactionContention
 from workengine.domain.audit import audit_event
 from workengine.domain.entities import ArtifactEvidence, AuditEvent, Comment, Task
-from workengine.domain.enums import BundleStatus, EntityType, Role, TaskStatus
-from workengine.domain.errors import InvalidTransitionError, VersionConflictError
+from workengine.domain.enums import EntityType, Role, TaskStatus
+from workengine.domain.errors import VersionConflictError
 from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
+from workengine.domain.progress import require_open
 from workengine.domain.task_rules import TaskChange, apply_task_change
 from workengine.retries import retry_while
 from workengine.services.bundle_service import Clock, utc_now
@@ -21,8 +22,6 @@ from workengine.services.hooks import NO_HOOKS, ServiceHooks
 from workengine.services.pagination import PageTokenCodec
 from workengine.services.pinned_definitions import PinnedDefinitions
 from workengine.services.task_commit import TaskChangeSet, TaskCommitter
-
-_CLOSED_BUNDLE = frozenset({BundleStatus.CANCELLED, BundleStatus.ARCHIVED})
 
 
 def _sibling_conflict(task_id: str) -> Callable[[BaseException], bool]:
@@ -36,7 +35,7 @@ def _sibling_conflict(task_id: str) -> Callable[[BaseException], bool]:
 
 class TaskService:
     """Raises NotFoundError, ForbiddenError, ValidationFailedError, MissingProofError,
-    InvalidTransitionError and VersionConflictError."""
+    InvalidTransitionError, BundleClosedError and VersionConflictError."""
 
     def __init__(
         self,
@@ -116,11 +115,7 @@ class TaskService:
                 "the task was changed by someone else; reload it and retry",
                 {"current": task.model_dump(mode="json"), "expected_version": expected_version},
             )
-        if bundle.status in _CLOSED_BUNDLE:
-            raise InvalidTransitionError(
-                f"tasks of a {bundle.status.value} bundle cannot change",
-                {"bundle_status": bundle.status.value},
-            )
+        require_open(bundle)
         now = self._clock()
         updated = apply_task_change(task, change, actor=identity.user_id, now=now, siblings=by_id)
         evidence: list[ArtifactEvidence] = []
@@ -155,7 +150,8 @@ class TaskService:
         )
 
     def _comment_once(self, identity: Identity, located: Task, text: str) -> Comment:
-        _, tasks = self._repository.get_bundle_with_tasks(identity.tenant_id, located.bundle_id)
+        bundle, tasks = self._repository.get_bundle_with_tasks(identity.tenant_id, located.bundle_id)
+        require_open(bundle)
         task = next(t for t in tasks if t.task_id == located.task_id)
         now = self._clock()
         comment = self._comment(identity, task, text, now)

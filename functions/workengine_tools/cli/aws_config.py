@@ -7,17 +7,36 @@ defaults because moto accepts any.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from urllib.parse import urlsplit
+
+LOCAL_REGION = "us-east-1"
+
+
+def is_loopback(endpoint_url: str) -> bool:
+    """``http://127.0.0.1:8081``, ``http://localhost:8081``, ``http://[::1]:8081``."""
+    host = urlsplit(endpoint_url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def use_endpoint(endpoint_url: str | None) -> None:
-    """Send every AWS client of this process to ``endpoint_url`` (no-op for ``None``: real AWS)."""
-    if not endpoint_url:
+    """Send every AWS client of this process to ``endpoint_url``, or to ``AWS_ENDPOINT_URL`` when it is
+    None. A local endpoint (given here, or a loopback one from the environment) gets a default region and
+    dummy credentials, which moto accepts; without an endpoint the standard chain applies (real AWS)."""
+    endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+    if not endpoint:
         return
-    os.environ["AWS_ENDPOINT_URL"] = endpoint_url
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    if endpoint_url or is_loopback(endpoint):
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        os.environ.setdefault("AWS_DEFAULT_REGION", LOCAL_REGION)
 
 
 def quiet_local_powertools() -> None:

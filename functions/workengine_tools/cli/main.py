@@ -39,9 +39,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Runs one command. An AWS or service failure prints one line and exits 1, never a traceback."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from workengine.domain.errors import WorkEngineError
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        operation = getattr(exc, "operation_name", "request")
+        print(f"error: AWS {operation} failed: {error.get('Code')}: {error.get('Message')}", file=sys.stderr)
+        return 1
+    except BotoCoreError as exc:
+        print(f"error: AWS: {exc}", file=sys.stderr)
+        return 1
+    except WorkEngineError as exc:
+        print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
+        return 1
     return result
 
 

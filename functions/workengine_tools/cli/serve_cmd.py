@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import sys
 import threading
 import warnings
@@ -30,12 +31,49 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """Whether ``host:port`` cannot be bound now (another server listens there)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def catalog_problems() -> list[str]:
+    """The validator's messages for the configured content directory (empty when it loads): a server
+    must not start only to answer every ``POST /bundles`` with an error."""
+    from workengine.catalog.problems import CatalogError
+    from workengine.handlers.api import dependencies as deps
+
+    deps.reset()
+    try:
+        deps.catalog()
+    except CatalogError as exc:
+        return [str(problem) for problem in exc.problems]
+    except RuntimeError as exc:
+        return [str(exc)]
+    return []
+
+
 def run(args: argparse.Namespace) -> int:
+    moto_port = args.moto_port or args.port + 1
+    busy = [port for port in (args.port, moto_port) if port and port_in_use(args.host, port)]
+    if busy:
+        print(f"error: port {busy[0]} is in use (pass --port/--moto-port)", file=sys.stderr)
+        return 1
+    problems = catalog_problems()
+    if problems:
+        print("error: the template catalog is not valid; the server does not start:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+
     from workengine_tools.local.moto_backend_server import SerialMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log would drown the output
-
-    moto_port = args.moto_port or args.port + 1
     moto = SerialMotoServer(ip_address=args.host, port=moto_port, verbose=False)
     moto.start()
     endpoint = f"http://{args.host}:{moto_port}"
@@ -56,9 +94,10 @@ def run(args: argparse.Namespace) -> int:
 
     deps.reset()
     settings = get_settings()
-    if settings.dev_jwt_secret == DEFAULT_DEV_SECRET:
+    if settings.dev_jwt_secret == DEFAULT_DEV_SECRET or settings.pagination_secret == DEFAULT_DEV_SECRET:
         print(
-            "warning: tokens are signed with the default dev secret (set WORKENGINE_DEV_JWT_SECRET)",
+            "note: using a development secret for tokens and page tokens (public; set "
+            "WORKENGINE_DEV_JWT_SECRET and WORKENGINE_PAGINATION_SECRET to change it)",
             file=sys.stderr,
         )
     provision(settings)

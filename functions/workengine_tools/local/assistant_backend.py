@@ -12,8 +12,6 @@ import json
 import threading
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from workengine.dal.aws import client
 from workengine.observability import logger
 from workengine.settings import Settings
@@ -110,8 +108,12 @@ def drain_jobs_once(settings: Settings, wait_seconds: int = 0) -> int:
     messages = _receive(url, wait_seconds)
     if not messages:
         return 0
-    response = lambda_handler(sqs_event(messages), LocalLambdaContext())
-    failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
+    try:
+        response = lambda_handler(sqs_event(messages), LocalLambdaContext())
+        failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
+    except Exception:  # every record failed (Powertools raises then): all go back, as SQS would do
+        logger.exception("local job batch failed")
+        failed = {message["MessageId"] for message in messages}
     for message in messages:
         receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
         if message["MessageId"] not in failed or receives >= MAX_LOCAL_RECEIVES:
@@ -120,11 +122,13 @@ def drain_jobs_once(settings: Settings, wait_seconds: int = 0) -> int:
 
 
 def _loop(settings: Settings, stop: threading.Event, drain: Any) -> None:
+    """Never dies: a failure of one drain (a poisoned record, the backend away) is logged, and the loop
+    goes on with the next, as the SQS integration keeps polling in AWS."""
     while not stop.is_set():
         try:
             if drain(settings, wait_seconds=1) == 0:
                 stop.wait(0.2)
-        except ClientError:
+        except Exception:
             logger.exception("local queue drain failed")
             stop.wait(1.0)
 

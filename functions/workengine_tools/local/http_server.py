@@ -18,6 +18,26 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
 MAX_REQUEST_BYTES = 1024 * 1024
 LISTEN_BACKLOG = 128  # connections the kernel queues before the server accepts them
+READ_TIMEOUT_SECONDS = 15
+
+
+def api_gateway_query(raw_query: str) -> dict[str, str]:
+    """``queryStringParameters`` as API Gateway HTTP APIs build them: a repeated parameter's values are
+    joined with commas (``?limit=1&limit=1000`` → ``"1,1000"``), never "the last one wins"."""
+    joined: dict[str, list[str]] = {}
+    for name, value in parse_qsl(raw_query, keep_blank_values=True):
+        joined.setdefault(name, []).append(value)
+    return {name: ",".join(values) for name, values in joined.items()}
+
+
+def content_length(raw: str | None) -> int | None:
+    """The declared body length, or None when it is not a non-negative integer (answered with 400)."""
+    if raw is None:
+        return 0
+    text = raw.strip()
+    if not text.isdigit():
+        return None
+    return int(text)
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
@@ -37,7 +57,7 @@ class LocalApi:
     ) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(target)
         path = parts.path or "/"
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        query = api_gateway_query(parts.query)
         claims = None
         if path not in PUBLIC_PATHS and not path.startswith("/docs"):
             authorization = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
@@ -76,11 +96,16 @@ def make_server(
 ) -> ThreadingHTTPServer:
     class RequestHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # A client that declares more body than it sends would otherwise hold a thread forever.
+        timeout = READ_TIMEOUT_SECONDS
 
         def _handle(self) -> None:
             started = time.perf_counter()
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_REQUEST_BYTES:
+            length = content_length(self.headers.get("Content-Length"))
+            if length is None:
+                status, headers, data = _error(400, "BAD_REQUEST", "Content-Length is not a valid length")
+                self.close_connection = True
+            elif length > MAX_REQUEST_BYTES:
                 status, headers, data = _error(413, "PAYLOAD_TOO_LARGE", "the request body is too large")
                 self.rfile.read(min(length, MAX_REQUEST_BYTES))
                 self.close_connection = True
@@ -99,7 +124,7 @@ def make_server(
             if request_log is not None:
                 request_log(self.command, urlsplit(self.path).path, status, time.perf_counter() - started)
 
-        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

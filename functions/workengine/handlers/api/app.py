@@ -11,7 +11,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from workengine.domain.errors import WorkEngineError
+from workengine.handlers.api import dependencies
 from workengine.handlers.api.api_document import DescribedResolver
+from workengine.handlers.api.request_gate import request_problem
 from workengine.handlers.api.routes import (
     approvals,
     artifacts,
@@ -27,10 +29,10 @@ from workengine.handlers.api.routes import (
 )
 from workengine.observability import logger, metrics
 
-MAX_BODY_BYTES = 256 * 1024
 API_TITLE = "work engine API"
 API_VERSION = "1.0.0"
 
+dependencies.check_cold_start()
 app = DescribedResolver(enable_validation=True)
 app.configure_openapi(
     title=API_TITLE,
@@ -90,12 +92,6 @@ def handle_validation_error(exc: RequestValidationError) -> Response[Any]:
     return error_response(422, "VALIDATION_ERROR", "the request is not valid", {"errors": errors})
 
 
-@app.exception_handler(RecursionError)
-def handle_too_deep(exc: RecursionError) -> Response[Any]:
-    # json.loads gives up on pathologically nested bodies (e.g. 10,000 nested arrays) with RecursionError.
-    return error_response(422, "VALIDATION_ERROR", "the request body is nested too deeply", {"field": "body"})
-
-
 @app.not_found
 def handle_not_found(exc: Exception) -> Response[Any]:
     return error_response(404, "NOT_FOUND", "no such route", {"path": app.current_event.path})
@@ -116,19 +112,12 @@ def openapi_document() -> Response[str]:
     )
 
 
-def payload_too_large() -> dict[str, Any]:
-    """Oversized bodies are refused before the resolver parses or validates anything."""
-    body = {
-        "error": {
-            "code": "PAYLOAD_TOO_LARGE",
-            "message": f"the request body exceeds {MAX_BODY_BYTES} bytes",
-            "details": {"limit": MAX_BODY_BYTES},
-        }
-    }
+def refused(exc: WorkEngineError) -> dict[str, Any]:
+    """A refusal answered before the resolver parses or validates anything."""
     return {
-        "statusCode": 413,
+        "statusCode": exc.status,
         "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": json.dumps(body),
+        "body": json.dumps({"error": {"code": exc.code, "message": exc.message, "details": exc.details}}),
         "isBase64Encoded": False,
     }
 
@@ -136,6 +125,7 @@ def payload_too_large() -> dict[str, Any]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    if len(event.get("body") or "") > MAX_BODY_BYTES:
-        return payload_too_large()
+    problem = request_problem(event)
+    if problem is not None:
+        return refused(problem)
     return app.resolve(event, context)

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field
 
+from workengine.domain.bounds import Count, EntityId, FreeJson, SingleLineText
 from workengine.domain.entities import Artifact, AssistantJob
 from workengine.domain.enums import JobKind
 from workengine.handlers.api.schemas import ApiInput
 
-ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
-
 
 class CreateArtifactBody(ApiInput):
-    filename: str = Field(min_length=1, max_length=1024)
-    content_type: str = Field(min_length=3, max_length=255)
-    size_bytes: int = Field(ge=1)
-    task_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    filename: SingleLineText = Field(min_length=1, max_length=1024)
+    content_type: SingleLineText = Field(min_length=3, max_length=255)
+    size_bytes: Count = Field(ge=1, le=5 * 1024**4)
+    task_id: EntityId | None = None
     sha256: str | None = Field(
         default=None,
         pattern=r"^[0-9a-f]{64}$",
@@ -40,10 +37,10 @@ class ArtifactEnvelope(BaseModel):
 
 
 class CreateJobBody(ApiInput):
-    bundle_id: str = Field(pattern=ID_PATTERN)
-    task_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    bundle_id: EntityId
+    task_id: EntityId | None = None
     kind: JobKind = Field(description="task_step (needs task_id) or an ad-hoc kind such as summarize_bundle.")
-    input: dict[str, Any] = Field(default_factory=dict)
+    input: FreeJson = Field(default_factory=dict)
 
 
 class JobEnvelope(BaseModel):

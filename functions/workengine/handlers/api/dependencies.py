@@ -20,7 +20,7 @@ from workengine.services.pagination import PageTokenCodec
 from workengine.services.pinned_definitions import PinnedDefinitions
 from workengine.services.task_service import TaskService
 from workengine.services.template_service import TemplateService
-from workengine.settings import Settings, get_settings
+from workengine.settings import InsecureSettingsError, Settings, get_settings
 
 if TYPE_CHECKING:
     # Built on first use: a cold start pays only for the services its first request needs.
@@ -76,7 +76,18 @@ def bundle_repository() -> DynamoBundleRepository:
 
 
 def page_tokens(settings: Settings | None = None) -> PageTokenCodec:
-    return PageTokenCodec((settings or get_settings()).pagination_secret)
+    """Raises InsecureSettingsError in a Lambda configured with the development key."""
+    return PageTokenCodec((settings or get_settings()).page_token_secret())
+
+
+def check_cold_start() -> None:
+    """In a Lambda, refuse to start with development fallbacks (the init phase fails loudly, instead of
+    every request signing page tokens with a public key). Locally nothing is checked."""
+    settings = get_settings()
+    if settings.in_lambda:
+        page_tokens(settings)
+        if not settings.export_function_name:
+            raise InsecureSettingsError("WORKENGINE_EXPORT_FUNCTION_NAME is not set: exports could not run")
 
 
 @lru_cache(maxsize=1)

@@ -6,9 +6,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from workengine.domain.bounds import Flag, RoleName, Tag, UserId
 from workengine.domain.entities import Reminder
 from workengine.domain.enums import ReminderStatus
-from workengine.handlers.api.schemas import MAX_TAGS, _check_urls
+from workengine.handlers.api.schemas import MAX_REFERENCES, MAX_TAGS, ReferenceName, Url, _check_urls
 
 
 class ReminderPage(BaseModel):
@@ -29,10 +30,10 @@ class PatchReminderBody(BaseModel):
 class PutScheduleBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    enabled: bool
-    assignees: dict[str, str] = Field(default_factory=dict, max_length=50)
-    references: dict[str, str] = Field(default_factory=dict, max_length=50)
-    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    enabled: Flag
+    assignees: dict[RoleName, UserId] = Field(default_factory=dict, max_length=50)
+    references: dict[ReferenceName, Url] = Field(default_factory=dict, max_length=MAX_REFERENCES)
+    tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
 
     _urls = field_validator("references")(_check_urls)
 

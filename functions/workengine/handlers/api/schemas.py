@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, create_model, field_validator
 
+from workengine.domain.bounds import (
+    Count,
+    EntityId,
+    LongText,
+    RoleName,
+    SingleLineText,
+    Tag,
+    Title,
+    UserId,
+    WindowDate,
+    WindowDatetime,
+    text_problem,
+)
 from workengine.domain.entities import AuditEvent, Bundle, Comment, Task
 from workengine.domain.enums import BundleStatus, TaskStatus
 from workengine.domain.template import Phase, WorkflowTemplate
 
 TriggerType = Literal["manual", "schedule", "event"]
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
 MAX_TAGS = 50
 MAX_FIELD_VALUES = 100
+MAX_REFERENCES = 50
+ReferenceName = Annotated[SingleLineText, Field(min_length=1, max_length=64)]
+Url = Annotated[str, Field(min_length=1, max_length=2048)]
+Version = Annotated[Count, Field(ge=1, le=2**53)]
+Note = Annotated[LongText, Field(min_length=1, max_length=10_000)]
 # Page tokens are urlsafe base64 + "." + hex signature; anything else is refused as a 422 up front.
 NEXT_TOKEN_PATTERN = r"^[A-Za-z0-9_=.-]{1,2048}$"
 
@@ -26,85 +42,79 @@ class ApiInput(BaseModel):
 def _check_urls(references: dict[str, str] | None) -> dict[str, str] | None:
     if references is None:
         return None
-    for name, url in references.items():
-        if not name or len(name) > 64:
-            raise ValueError(f"reference name {name!r} must be 1-64 characters")
+    for url in references.values():
+        problem = text_problem(url)
+        if problem:
+            raise ValueError(f"a reference URL {problem}")
         AnyHttpUrl(url)
     return references
 
 
 class CreateBundleBody(ApiInput):
-    template_id: str = Field(min_length=1, max_length=64)
-    title: str = Field(min_length=1, max_length=300)
-    anchor_date: date
-    references: dict[str, str] = Field(default_factory=dict, max_length=50)
-    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
-    assignees: dict[str, str] = Field(default_factory=dict, max_length=50)
+    template_id: RoleName = Field(max_length=64)
+    title: Title
+    anchor_date: WindowDate
+    references: dict[ReferenceName, Url] = Field(default_factory=dict, max_length=MAX_REFERENCES)
+    tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
+    assignees: dict[RoleName, UserId] = Field(
+        default_factory=dict, max_length=50, description="role → user ID (user IDs become index keys)"
+    )
     inputs: dict[str, Any] = Field(
         default_factory=dict, max_length=MAX_FIELD_VALUES, description="Kick-off values by input key."
     )
 
     _urls = field_validator("references")(_check_urls)
 
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, value: list[str]) -> list[str]:
-        for tag in value:
-            if not 1 <= len(tag) <= 64:
-                raise ValueError("tags must be 1-64 characters")
-        return value
-
 
 class PatchBundleBody(ApiInput):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    stage: str | None = Field(default=None, min_length=1, max_length=64)
+    title: Title | None = None
+    stage: RoleName | None = Field(default=None, max_length=64)
     status: BundleStatus | None = None
-    references: dict[str, str] | None = Field(default=None, max_length=50)
-    tags: list[str] | None = Field(default=None, max_length=MAX_TAGS)
-    expected_version: int | None = Field(default=None, ge=1)
+    references: dict[ReferenceName, Url] | None = Field(default=None, max_length=MAX_REFERENCES)
+    tags: list[Tag] | None = Field(default=None, max_length=MAX_TAGS)
+    expected_version: Version | None = None
 
     _urls = field_validator("references")(_check_urls)
 
 
 class ProofBody(ApiInput):
-    url: str | None = Field(default=None, max_length=2048)
-    artifact_ids: list[str] | None = Field(default=None, max_length=50)
-    comment: str | None = Field(default=None, max_length=10_000)
-    external_status: str | None = Field(default=None, max_length=500)
+    url: Url | None = None
+    artifact_ids: list[EntityId] | None = Field(default=None, max_length=50)
+    comment: Annotated[LongText, Field(max_length=10_000)] | None = None
+    external_status: Annotated[SingleLineText, Field(max_length=500)] | None = None
 
     @field_validator("url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value:
+            problem = text_problem(value)
+            if problem:
+                raise ValueError(f"the URL {problem}")
             AnyHttpUrl(value)
         return value
 
 
 class PatchTaskBody(ApiInput):
     status: TaskStatus | None = None
-    assignee: str | None = Field(default=None, pattern=NAME_PATTERN)
-    due_date: date | None = None
-    waiting_for: str | None = Field(default=None, max_length=300)
-    follow_up_at: datetime | None = None
+    assignee: UserId | None = None
+    due_date: WindowDate | None = None
+    waiting_for: Annotated[SingleLineText, Field(min_length=1, max_length=300)] | None = None
+    follow_up_at: WindowDatetime | None = None
     proof: ProofBody | None = None
-    comment: str | None = Field(default=None, min_length=1, max_length=10_000)
+    comment: Note | None = None
+    skip_reason: Annotated[SingleLineText, Field(min_length=1, max_length=500)] | None = Field(
+        default=None, description="why the task is skipped; required with status skipped"
+    )
+    expected_version: Version | None = None
     fields: dict[str, Any] | None = Field(
         default=None,
         max_length=MAX_FIELD_VALUES,
         description="Field values merged into the task's (null clears one); checked against field_specs.",
     )
-    expected_version: int | None = Field(default=None, ge=1)
-
-    @field_validator("follow_up_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("follow_up_at needs a time zone (use Z for UTC)")
-        return value
 
 
 class CommentBody(ApiInput):
-    text: str = Field(min_length=1, max_length=10_000)
+    text: Note
 
 
 class BundleWithTasks(BaseModel):

@@ -72,8 +72,9 @@ def create_bundle(
         "body": payload,
     }
     if idempotency_key:
-        deps.bundle_service().template(body.template_id)  # unknown templates fail before a record is kept
+        # Refused before a record is kept: the role first, then what the service would refuse anyway.
         identity.require(Role.MEMBER)
+        deps.bundle_service().template(body.template_id).check_assignee_roles(body.assignees)
         from workengine.handlers.api.idempotency import create_idempotently  # only requests with a key pay
 
         keyed = {**request, "tenant_id": identity.tenant_id, "key": idempotency_key}

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict
 
+from workengine.domain.bounds import Flag
 from workengine.domain.export_format import ExportRun, ExportStatus
 from workengine.domain.identity import Identity
 from workengine.handlers.api import dependencies as deps
@@ -22,7 +23,7 @@ Caller = Annotated[Identity, Depends(deps.current_identity)]
 class StartExportBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    with_binaries: bool = False
+    with_binaries: Flag = False
 
 
 class ExportView(BaseModel):

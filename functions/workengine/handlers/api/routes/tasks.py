@@ -88,6 +88,7 @@ def patch_task(task_id: str, body: Annotated[PatchTaskBody, Body()], identity: C
         proof=proof,
         comment=body.comment,
         fields=body.fields,
+        skip_reason=body.skip_reason,
     )
     task = deps.task_service().update_task(identity, task_id, change, body.expected_version)
     if "status" in sent:
