@@ -155,7 +155,6 @@ class Task(Entity):
     escalations: list[Escalation] = Field(default_factory=list)
     escalate_after_days: int | None = None
     escalate_to: str | None = None
-    skip_reason: str | None = None
     field_specs: list[FieldSpec] = Field(
         default_factory=list, description="What the assignee records (copied from the task definition)."
     )
@@ -165,7 +164,7 @@ class Task(Entity):
     )
     completed_at: datetime | None = None
     completed_by: str | None = None
-    skip_reason: str | None = None
+    skip_reason: str | None = Field(default=None, description="Why the task was skipped (set with skipped).")
     comments_count: int = 0
     tags: list[str] = Field(default_factory=list)
     version: int = 1

@@ -7,8 +7,9 @@ whose response carries an error code the document does not list for that route.
 
 from __future__ import annotations
 
-# Errors answered before any route runs: the Lambda entry point refuses oversized bodies.
-TRANSPORT_ERRORS: dict[str, int] = {"PAYLOAD_TOO_LARGE": 413}
+# Errors answered before any route runs: the Lambda entry point refuses oversized bodies and bodies that
+# are not declared JSON (``handlers/api/request_gate.py``).
+TRANSPORT_ERRORS: dict[str, int] = {"PAYLOAD_TOO_LARGE": 413, "UNSUPPORTED_MEDIA_TYPE": 415}
 
 ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
     "GET /health": (),
@@ -17,13 +18,19 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
     "POST /bundles": ("TEMPLATE_NOT_FOUND", "IDEMPOTENCY_CONFLICT"),
     "GET /bundles": (),
     "GET /bundles/{bundle_id}": (),
-    "PATCH /bundles/{bundle_id}": ("VERSION_CONFLICT", "INVALID_TRANSITION"),
+    "PATCH /bundles/{bundle_id}": ("VERSION_CONFLICT", "INVALID_TRANSITION", "BUNDLE_CLOSED"),
     "GET /bundles/{bundle_id}/template": (),
     "GET /bundles/{bundle_id}/events": (),
     "GET /tasks": (),
     "GET /tasks/{task_id}": (),
-    "PATCH /tasks/{task_id}": ("VERSION_CONFLICT", "MISSING_PROOF", "MISSING_FIELDS", "INVALID_TRANSITION"),
-    "POST /tasks/{task_id}/comments": ("VERSION_CONFLICT", "INVALID_TRANSITION"),
+    "PATCH /tasks/{task_id}": (
+        "VERSION_CONFLICT",
+        "MISSING_PROOF",
+        "MISSING_FIELDS",
+        "INVALID_TRANSITION",
+        "BUNDLE_CLOSED",
+    ),
+    "POST /tasks/{task_id}/comments": ("VERSION_CONFLICT", "INVALID_TRANSITION", "BUNDLE_CLOSED"),
     "GET /tasks/{task_id}/comments": (),
     "POST /tasks/{task_id}/approvals": (
         "NOT_AN_APPROVER",
@@ -31,11 +38,12 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
         "ALREADY_DECIDED",
         "INVALID_TRANSITION",
         "VERSION_CONFLICT",
+        "BUNDLE_CLOSED",
     ),
-    "POST /tasks/{task_id}/actions": ("INVALID_TRANSITION", "VERSION_CONFLICT"),
-    "POST /bundles/{bundle_id}/artifacts": ("INVALID_TRANSITION",),
+    "POST /tasks/{task_id}/actions": ("INVALID_TRANSITION", "VERSION_CONFLICT", "BUNDLE_CLOSED"),
+    "POST /bundles/{bundle_id}/artifacts": ("INVALID_TRANSITION", "BUNDLE_CLOSED"),
     "GET /artifacts/{artifact_id}": (),
-    "POST /assistant-jobs": ("NOT_FOUND", "INVALID_TRANSITION"),
+    "POST /assistant-jobs": ("NOT_FOUND", "INVALID_TRANSITION", "BUNDLE_CLOSED"),
     "GET /assistant-jobs/{job_id}": (),
     "POST /assistant-jobs/{job_id}/cancel": ("INVALID_TRANSITION", "VERSION_CONFLICT"),
     "GET /reminders": ("FORBIDDEN",),
