@@ -204,14 +204,16 @@ class WorkflowTemplate(StrictModel):
         return [p.id for p in self.phases]
 
     def roles(self) -> list[str]:
-        """The roles a bundle's ``assignees`` map may name: the owner role and every role a task's
-        default assignee refers to (``user:<id>`` names a user, not a role)."""
-        named = [
-            t.default_assignee
-            for t in self.tasks
-            if t.default_assignee and not t.default_assignee.startswith("user:")
-        ]
-        return list(dict.fromkeys([self.owner_role, *named]))
+        """The roles a bundle's ``assignees`` map may name: the owner role and every role a task's default
+        assignee, approvers or ``escalate_to`` refer to (``user:<id>`` names a user, not a role)."""
+        named: list[str] = [self.escalate_to] if self.escalate_to else []
+        for task in self.tasks:
+            if task.default_assignee:
+                named.append(task.default_assignee)
+            if task.approval is not None:
+                named.extend(task.approval.approver_list())
+        roles = [name for name in named if not name.startswith("user:")]
+        return list(dict.fromkeys([self.owner_role, *roles]))
 
     def check_assignee_roles(self, assignees: Mapping[str, str], field: str = "assignees") -> None:
         """Raises ValidationFailedError naming the roles of ``assignees`` this template does not use
