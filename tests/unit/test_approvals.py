@@ -19,6 +19,7 @@ from workengine.domain.errors import (
     SelfApprovalError,
     ValidationFailedError,
 )
+from workengine.domain.fields import FieldSpec, FieldType
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 ASSIGNEES = {"lead": "lea", "owner": "olga"}
@@ -73,6 +74,19 @@ def test_approval_waits_for_other_missing_proof() -> None:
 
     assert after.status is TaskStatus.TODO and after.approved
     assert after.missing_proof() == [ProofKind.URL]
+
+
+def test_approval_waits_for_required_fields() -> None:
+    # Given an approval task with a required field left empty
+    task, siblings = gated()
+    spec = FieldSpec(key="decision_note", title="Decision note", type=FieldType.TEXT, required=True)
+    task = task.model_copy(update={"field_specs": [spec], "fields": {}})
+
+    # When the one required approval arrives
+    after = run(task, siblings, request("ann")).task
+
+    # Then the task stays open until the field is recorded
+    assert after.status is TaskStatus.TODO and after.approved and after.completed_at is None
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from workengine.domain.errors import (
     SelfApprovalError,
     ValidationFailedError,
 )
+from workengine.domain.fields import missing_required
 from workengine.domain.instantiation import USER_PREFIX
 
 
@@ -125,7 +126,12 @@ def decide(
     updated.updated_at = request.at
     reopened: Task | None = None
     if request.decision is ApprovalDecision.APPROVE:
-        if updated.approved and not updated.missing_proof():
+        # Approvals complete the task only when its other proof and its required fields are there too.
+        if (
+            updated.approved
+            and not updated.missing_proof()
+            and not missing_required(updated.field_specs, updated.fields)
+        ):
             updated.status = TaskStatus.DONE
             updated.completed_at = request.at
             updated.completed_by = request.approver
