@@ -74,7 +74,12 @@ def test_interleaved_updates_of_different_tasks_all_succeed_and_keep_progress_ex
             continue
         service, _ = writers[index]
         status = TaskStatus(statuses[index])
-        service.update_task(identity, task_ids[index], TaskChange(frozenset({"status"}), status=status), None)
+        change = (
+            TaskChange(frozenset({"status", "skip_reason"}), status=status, skip_reason="not needed")
+            if status is TaskStatus.SKIPPED
+            else TaskChange(frozenset({"status"}), status=status)
+        )
+        service.update_task(identity, task_ids[index], change, None)
 
     # Then every update landed and the bundle's progress is the one its tasks imply
     final = repository.read_bundle("acme", bundle_id)
@@ -111,7 +116,12 @@ def test_skipping_every_task_through_stale_reads_completes_the_bundle(api: ApiCl
     # When
     for task_id, service in writers:
         service.update_task(
-            identity, task_id, TaskChange(frozenset({"status"}), status=TaskStatus.SKIPPED), None
+            identity,
+            task_id,
+            TaskChange(
+                frozenset({"status", "skip_reason"}), status=TaskStatus.SKIPPED, skip_reason="not needed"
+            ),
+            None,
         )
 
     # Then

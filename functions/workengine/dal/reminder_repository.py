@@ -108,15 +108,21 @@ class DynamoReminderRepository:
         bundles = (item_to_entity(item, Bundle) for item in self._reader.batch_get(wanted))
         return {(bundle.tenant_id, bundle.bundle_id): bundle for bundle in bundles}
 
-    def existing_reminder_ids(self, reminders: Sequence[Reminder]) -> set[str]:
-        """Which of these reminders are stored already (BatchGetItem, 100 keys a request): the sweep
-        re-derives every reminder a task should have, and most of a rerun's already exist."""
+    def existing_reminders(self, reminders: Sequence[Reminder]) -> set[tuple[str, str, str]]:
+        """Which of these reminders are stored already, as ``(tenant_id, bundle_id, reminder_id)``
+        (BatchGetItem, 100 keys a request): the sweep re-derives every reminder a task should have, and
+        most of a rerun's already exist. Reminder IDs are unique within a tenant only (an import into
+        another tenant keeps them), so the tenant and bundle are part of the answer."""
         keys = [
             (t.bundle_pk(r.tenant_id, r.bundle_id), f"{t.REMINDER_SK_PREFIX}{r.reminder_id}")
-            for r in {r.reminder_id: r for r in reminders}.values()
+            for r in {reminder_identity(r): r for r in reminders}.values()
         ]
         return {
-            item["sk"]["S"].removeprefix(t.REMINDER_SK_PREFIX)
+            (
+                item["tenant_id"]["S"],
+                item["bundle_id"]["S"],
+                item["sk"]["S"].removeprefix(t.REMINDER_SK_PREFIX),
+            )
             for item in self._reader.batch_get(keys, consistent=True)
         }
 
@@ -131,16 +137,16 @@ class DynamoReminderRepository:
         (the next sweep or handover redoes the batch; every write is conditional)."""
         groups = [
             [
-                *(Operation({"Put": self._new_reminder_put(r)}, f"r{r.reminder_id}") for r in w.reminders),
-                Operation({"Update": self._task_move(w.task, w.next_at)}, f"t{w.task.task_id}"),
+                *(Operation({"Put": self._new_reminder_put(r)}, _reminder_tag(r)) for r in w.reminders),
+                Operation({"Update": self._task_move(w.task, w.next_at)}, _task_tag(w.task)),
             ]
             for w in writes
         ]
         outcome = write_conditional_batch(self._client, self._table, groups)
         written = set(outcome.written)
         return SweepWriteOutcome(
-            created=[r for w in writes for r in w.reminders if f"r{r.reminder_id}" in written],
-            moved=sum(1 for w in writes if f"t{w.task.task_id}" in written),
+            created=[r for w in writes for r in w.reminders if _reminder_tag(r) in written],
+            moved=sum(1 for w in writes if _task_tag(w.task) in written),
             requests=outcome.requests,
         )
 
@@ -374,3 +380,16 @@ class DynamoReminderRepository:
             item_to_entity(item, Schedule)
             for item in self._index_items(due_index.SCHEDULES_PARTITION, due_index.upper_bound(now))
         ]
+
+
+def reminder_identity(reminder: Reminder) -> tuple[str, str, str]:
+    """A reminder's identity across tenants: its ID is unique within its tenant only."""
+    return (reminder.tenant_id, reminder.bundle_id, reminder.reminder_id)
+
+
+def _reminder_tag(reminder: Reminder) -> str:
+    return "r" + "#".join(reminder_identity(reminder))
+
+
+def _task_tag(task: Task) -> str:
+    return f"t{task.tenant_id}#{task.bundle_id}#{task.task_id}"

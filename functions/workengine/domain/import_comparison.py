@@ -23,6 +23,10 @@ _SCHEDULE_RUN_FIELDS = (
     "updated_at",
 )
 
+# An artifact imported into another tenant gets the S3 version its binary was placed as; placing it again
+# on a rerun makes a new version of the same bytes (the SHA-256 is compared and must match).
+_ARTIFACT_PLACEMENT_FIELDS = ("s3_version_id",)
+
 
 def business_content(entity_type: str, record: dict[str, Any]) -> dict[str, Any]:
     """``record`` without the engine-maintained fields of its entity type (compare two of these)."""
@@ -30,6 +34,8 @@ def business_content(entity_type: str, record: dict[str, Any]) -> dict[str, Any]
         return {k: v for k, v in record.items() if k not in _DELIVERY_FIELDS}
     if entity_type == "schedule":
         return {k: v for k, v in record.items() if k not in _SCHEDULE_RUN_FIELDS}
+    if entity_type == "artifact":
+        return {k: v for k, v in record.items() if k not in _ARTIFACT_PLACEMENT_FIELDS}
     return record
 
 

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from workengine.dal.due_index import DUE_SHARDS, PUBLISH_SHARDS
-from workengine.dal.reminder_repository import DynamoReminderRepository, TaskSweepWrite
+from workengine.dal.reminder_repository import DynamoReminderRepository, TaskSweepWrite, reminder_identity
 from workengine.domain.entities import Bundle, Reminder, Task
 from workengine.domain.enums import BundleStatus
 from workengine.domain.paging import Cursor
@@ -179,14 +179,21 @@ class SweepService:
         ]
         for visitor in self._visitors:
             visitor.visit(active, now)
-        wanted = {task.task_id: self._reminders_for(task, bundle, now) for task, bundle in active}
-        existing = self._repository.existing_reminder_ids([r for rs in wanted.values() for r in rs])
+        # Keyed by tenant as well: an import into another tenant keeps task and reminder IDs.
+        wanted = {
+            (task.tenant_id, task.task_id): self._reminders_for(task, bundle, now) for task, bundle in active
+        }
+        existing = self._repository.existing_reminders([r for rs in wanted.values() for r in rs])
         # Tasks of cancelled/archived (or vanished) bundles remind nobody and leave the index.
         writes = [
             TaskSweepWrite(
                 task,
-                [r for r in wanted.get(task.task_id, []) if r.reminder_id not in existing],
-                next_fire_after(task, now) if task.task_id in wanted else None,
+                [
+                    r
+                    for r in wanted.get((task.tenant_id, task.task_id), [])
+                    if reminder_identity(r) not in existing
+                ],
+                next_fire_after(task, now) if (task.tenant_id, task.task_id) in wanted else None,
             )
             for task in tasks
         ]
