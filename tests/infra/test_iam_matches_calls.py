@@ -244,6 +244,8 @@ def api(lambdas: Lambdas, world: World) -> None:
     for path in paths:
         _ok(lambdas.api("GET", path))
     _ok(lambdas.api("GET", "/tasks", claims=MEMBER))
+    _ok(lambdas.api("GET", "/attention", claims=MEMBER))
+    _ok(lambdas.api("GET", "/attention", query={"scope": "tenant"}))
     replay = {"template_id": "newsletter-issue", "title": "Newsletter May", "anchor_date": "2026-05-15",
               "assignees": {"owner": "mia", "editor": "mia"}}  # fmt: skip
     _ok(lambdas.api("POST", "/bundles", replay, headers={"Idempotency-Key": "k-1"}), 201)

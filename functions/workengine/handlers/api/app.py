@@ -18,6 +18,7 @@ from workengine.handlers.api.routes import (
     approvals,
     artifacts,
     assistant_jobs,
+    attention,
     bundles,
     exports,
     health,
@@ -58,6 +59,7 @@ for _module in (
     assistant_jobs,
     reminders,
     schedules,
+    attention,
 ):
     app.include_router(_module.router)
 

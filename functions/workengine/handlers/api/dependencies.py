@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     # Built on first use: a cold start pays only for the services its first request needs.
     from workengine.services.approval_service import ApprovalService
     from workengine.services.artifact_service import ArtifactService
+    from workengine.services.attention_service import AttentionService
     from workengine.services.export_service import ExportService
     from workengine.services.job_service import JobService
     from workengine.services.reminder_service import ReminderService
@@ -125,6 +126,14 @@ def task_action_service() -> TaskActionService:
 
 
 @lru_cache(maxsize=1)
+def attention_service() -> AttentionService:
+    from workengine.dal.attention_reads import DynamoAttentionReader
+    from workengine.services.attention_service import AttentionService
+
+    return AttentionService(DynamoAttentionReader(client("dynamodb"), get_settings().table_name))
+
+
+@lru_cache(maxsize=1)
 def task_committer() -> TaskCommitter:
     from workengine.domain.ids import new_id
     from workengine.services.task_commit import TaskCommitter
@@ -196,6 +205,7 @@ def reset() -> None:
         cached.cache_clear()
     approval_service.cache_clear()
     task_action_service.cache_clear()
+    attention_service.cache_clear()
     task_committer.cache_clear()
     export_service.cache_clear()
     artifact_service.cache_clear()

@@ -47,6 +47,7 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
     "GET /assistant-jobs/{job_id}": (),
     "POST /assistant-jobs/{job_id}/cancel": ("INVALID_TRANSITION", "VERSION_CONFLICT"),
     "GET /reminders": ("FORBIDDEN",),
+    "GET /attention": ("FORBIDDEN",),
     "PATCH /reminders/{reminder_id}": ("VERSION_CONFLICT",),
     "GET /schedules": (),
     "PUT /schedules/{template_id}": ("TEMPLATE_NOT_FOUND", "VERSION_CONFLICT"),
