@@ -15,6 +15,7 @@ DEFAULT_EVENT_BUS_NAME = "workengine"
 DEFAULT_DEV_SECRET = "workengine-local-dev-secret-change-me-please"
 DEFAULT_JOBS_QUEUE_NAME = "workengine-jobs"
 DEFAULT_S3_EVENTS_QUEUE_NAME = "workengine-s3-events"  # local only: in AWS the rule invokes the Lambda
+DEFAULT_NOTIFIER_QUEUE_NAME = "workengine-notifier"
 DEFAULT_ARTIFACT_CONTENT_TYPES = (
     "application/pdf",
     "audio/mpeg",
@@ -102,6 +103,17 @@ class Settings(BaseSettings):
     bedrock_max_tokens: int = Field(default=2048, ge=64, le=32_000)
     assistant_max_attempts: int = Field(default=4, ge=1, le=10)
     assistant_retry_base_seconds: float = Field(default=1.0, ge=0, le=60)
+    # -- reminder email (issue 16) --
+    email_sender: str = Field(
+        default="reminders@example.com",
+        min_length=3,
+        max_length=254,
+        description="SES identity reminders are sent from (verified in SES; the stack's `email_sender`).",
+    )
+    user_pool_id: str | None = Field(
+        default=None, description="Cognito user pool: addresses of users whose preferences name none (AWS)."
+    )
+    notifier_queue_name: str = DEFAULT_NOTIFIER_QUEUE_NAME  # local only: in AWS the rule targets the queue
     # -- where this runs --
     lambda_function_name: str | None = Field(
         default=None,

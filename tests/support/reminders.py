@@ -19,6 +19,7 @@ from workengine.domain.task_rules import TaskChange
 from workengine.handlers.api import dependencies as deps
 from workengine.handlers.reminder_wiring import build_reminder_repository, build_upload_expiry
 from workengine.services.bundle_service import BundleService
+from workengine.services.notification_service import NotificationService
 from workengine.services.reminder_publisher import ReminderPublisher
 from workengine.services.schedule_service import ScheduleService
 from workengine.services.sweep_service import SweepReport, SweepService
@@ -77,6 +78,7 @@ class World:
         events: Any = None,
         handover: SweepHandover | None = None,
         page_size: int = 100,
+        notifications: NotificationService | None = None,
     ) -> SweepService:
         settings = get_settings()
         return SweepService(
@@ -87,6 +89,7 @@ class World:
             uploads=build_upload_expiry(settings),
             handover=handover,
             page_size=page_size,
+            notifications=notifications,
         )
 
     def sweep(self, now: datetime, budget: Budget = UNLIMITED, **kwargs: Any) -> SweepReport:

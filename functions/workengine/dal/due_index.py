@@ -106,3 +106,33 @@ def reminders_list_pk(tenant_id: str) -> str:
 
 def reminders_list_sk(fire_at: datetime, reminder_id: str) -> str:
     return f"{sort_time(fire_at)}#{reminder_id}"
+
+
+# ---- notifications (see dal/notification_repository.py) -------------------------------------------
+# Emails held back by quiet hours: ``NOTIFY#<shard>`` / ``<deliver at>#<tenant>#<reminder_id>`` on a small
+# deferred-delivery item; people who want a daily digest: ``DIGEST#<shard>`` / ``<next digest>#<tenant>#
+# <user_id>`` on their preferences item (absent while the digest is off).
+NOTIFY_SHARDS = 2
+DIGEST_SHARDS = 2
+
+
+def notify_pk(shard: int) -> str:
+    return f"NOTIFY#{shard}"
+
+
+def deferred_delivery_keys(tenant_id: str, reminder_id: str, deliver_at: datetime) -> dict[str, str | None]:
+    return {
+        DUE_PK: notify_pk(shard_of(reminder_id, NOTIFY_SHARDS)),
+        DUE_SK: f"{sort_time(deliver_at)}#{tenant_id}#{reminder_id}",
+    }
+
+
+def digest_pk(shard: int) -> str:
+    return f"DIGEST#{shard}"
+
+
+def digest_keys(tenant_id: str, user_id: str, next_digest_at: datetime) -> dict[str, str | None]:
+    return {
+        DUE_PK: digest_pk(shard_of(f"{tenant_id}#{user_id}", DIGEST_SHARDS)),
+        DUE_SK: f"{sort_time(next_digest_at)}#{tenant_id}#{user_id}",
+    }

@@ -329,13 +329,34 @@ class DynamoReminderRepository:
         return item_to_entity(item, Reminder)
 
     def save_reminder(self, reminder: Reminder, expected_version: int) -> None:
-        """Replace the reminder if its stored version is still ``expected_version``."""
+        """Stores a person's change (status, details) if the stored version is still ``expected_version``.
+        An update of just those fields, not a replace: the notifier's delivery bookkeeping on the same item
+        (``deliveries``, ``email_state``) is kept whatever it wrote meanwhile."""
         written = self._conditional(
-            "put_item",
-            Item=reminder_item(reminder),
+            "update_item",
+            Key=self._reminder_key(reminder),
+            # Its only due-index entry is the publish queue, which an acknowledged reminder leaves.
+            UpdateExpression="SET #status = :status, #details = :details, #version = :version, "
+            "#updated = :updated REMOVE #dpk, #dsk",
             ConditionExpression="attribute_exists(#pk) AND #version = :expected",
-            ExpressionAttributeNames={"#pk": t.PK, "#version": "version"},
-            ExpressionAttributeValues={":expected": {"N": str(expected_version)}},
+            ExpressionAttributeNames={
+                "#pk": t.PK,
+                "#version": "version",
+                "#status": "status",
+                "#details": "details",
+                "#updated": "updated_at",
+                "#dpk": due_index.DUE_PK,
+                "#dsk": due_index.DUE_SK,
+            },
+            ExpressionAttributeValues=serialize(
+                {
+                    ":expected": expected_version,
+                    ":status": reminder.status.value,
+                    ":details": reminder.details,
+                    ":version": reminder.version,
+                    ":updated": utc_iso(reminder.updated_at or reminder.created_at),
+                }
+            ),
         )
         if not written:
             raise VersionConflictError(

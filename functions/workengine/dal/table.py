@@ -38,9 +38,12 @@ INDEX_BY_NAME = {index.name: index for index in INDEXES}
 # Bookkeeping on the bundle item: bumped by every write of one of its tasks, so two writers of different
 # tasks of one bundle cannot both commit a bundle progress derived from what each read (write skew).
 TASKS_REVISION = "tasks_revision"
+# Bookkeeping on a reminder item: where its email stands (claimed, sent, muted, deferred, failed); the
+# notifier's conditional writes read it so a redelivered event never sends twice (notification_repository).
+EMAIL_STATE = "email_state"
 # Storage attributes: key and bookkeeping attributes, never part of an entity, a response or an export.
 KEY_ATTRIBUTES: frozenset[str] = frozenset(
-    {PK, SK, TTL_ATTRIBUTE, TASKS_REVISION}
+    {PK, SK, TTL_ATTRIBUTE, TASKS_REVISION, EMAIL_STATE}
     | {index.partition_key for index in INDEXES}
     | {index.sort_key for index in INDEXES if index.sort_key}
 )
@@ -139,3 +142,15 @@ def escalated_pk(tenant_id: str, user_id: str) -> str:
 
 def escalated_sk(escalated_at: str, task_id: str) -> str:
     return f"{escalated_at}#{task_id}"
+
+
+PREFERENCES_COLLECTION = "PREFERENCES"
+DEFERRED_COLLECTION = "DEFERRED"
+
+
+def preferences_sk(user_id: str) -> str:
+    return f"P#{user_id}"
+
+
+def deferred_sk(bundle_id: str, reminder_id: str) -> str:
+    return f"N#{bundle_id}#{reminder_id}"

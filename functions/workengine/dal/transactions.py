@@ -152,6 +152,10 @@ class WriteTransaction:
             )
         )
 
+    def add(self, request: dict[str, Any], label: str) -> None:
+        """Any other TransactWriteItems entry (e.g. ``{"Update": {...}}``) the caller built itself."""
+        self.operations.append(_Operation(request, label))
+
     def delete(self, key: AttributeMap, label: str = "delete") -> None:
         self.operations.append(
             _Operation({"Delete": {"TableName": self.table_name, "Key": {PK: key[PK], SK: key[SK]}}}, label)

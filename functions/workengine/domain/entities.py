@@ -21,6 +21,7 @@ from workengine.domain.enums import (
     TaskStatus,
 )
 from workengine.domain.fields import FieldSpec
+from workengine.domain.preferences import Delivery
 
 
 def utc_iso(value: datetime) -> str:
@@ -233,6 +234,9 @@ class Reminder(Entity):
     status: ReminderStatus = ReminderStatus.PENDING
     message: str = ""
     details: dict[str, Any] = Field(default_factory=dict)
+    deliveries: list[Delivery] = Field(
+        default_factory=list, description="Every attempt to reach the recipient (email), oldest first."
+    )
     version: int = 1
     created_at: datetime
     updated_at: datetime | None = None

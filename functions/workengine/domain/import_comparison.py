@@ -13,6 +13,8 @@ from typing import Any
 # Reminder statuses the publisher moves between by itself; "acknowledged" is a person's act.
 _DELIVERY_STATUSES = frozenset({"pending", "publish_failed", "published"})
 _DELIVERY_FIELDS = ("status", "version", "updated_at")
+# Email delivery attempts the notifier appends, whatever the reminder's status.
+_NOTIFIER_FIELDS = ("deliveries",)
 # A schedule's run state, advanced by the sweep at each occurrence.
 _SCHEDULE_RUN_FIELDS = (
     "next_occurrence",
@@ -30,8 +32,11 @@ _ARTIFACT_PLACEMENT_FIELDS = ("s3_version_id",)
 
 def business_content(entity_type: str, record: dict[str, Any]) -> dict[str, Any]:
     """``record`` without the engine-maintained fields of its entity type (compare two of these)."""
-    if entity_type == "reminder" and record.get("status") in _DELIVERY_STATUSES:
-        return {k: v for k, v in record.items() if k not in _DELIVERY_FIELDS}
+    if entity_type == "reminder":
+        engine: tuple[str, ...] = _NOTIFIER_FIELDS
+        if record.get("status") in _DELIVERY_STATUSES:
+            engine += _DELIVERY_FIELDS
+        return {k: v for k, v in record.items() if k not in engine}
     if entity_type == "schedule":
         return {k: v for k, v in record.items() if k not in _SCHEDULE_RUN_FIELDS}
     if entity_type == "artifact":

@@ -19,6 +19,11 @@ DETAIL_TYPE_REMINDER_CREATED = "ReminderCreated"
 PUT_EVENTS_BATCH = 10  # EventBridge accepts at most 10 entries per PutEvents call
 
 
+def reminder_created_pattern() -> dict[str, Any]:
+    """The event pattern of the notifier's rule (the CDK stack and the local server use this one)."""
+    return {"source": [EVENT_SOURCE], "detail-type": [DETAIL_TYPE_REMINDER_CREATED]}
+
+
 @dataclass
 class PublishResult:
     published: list[Reminder] = field(default_factory=list)

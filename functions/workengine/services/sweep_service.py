@@ -1,5 +1,6 @@
 """The reminder sweep: due schedules → bundles; due tasks → reminders; unpublished reminders → EventBridge;
-pending uploads past their URL's lifetime → ``expired``.
+pending uploads past their URL's lifetime → ``expired``; email held back by quiet hours that ended, and
+the daily digests that are due → SES.
 
 Never misses a due task, however long it did not run: the due index keeps each shard's open tasks in
 time order, and a task leaves the front of its shard (moves past ``now``) only in the transaction that
@@ -23,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from workengine.dal.due_index import DUE_SHARDS, PUBLISH_SHARDS
 from workengine.dal.reminder_repository import DynamoReminderRepository, TaskSweepWrite, reminder_identity
@@ -36,6 +37,10 @@ from workengine.services.reminder_publisher import ReminderPublisher
 from workengine.services.schedule_service import ScheduleService
 from workengine.services.sweep_work import UNLIMITED, Budget, ShardWork, SweepHandover, shard_works
 from workengine.services.upload_expiry import UploadExpiryService
+
+if TYPE_CHECKING:
+    from workengine.services.digest_service import DigestService
+    from workengine.services.notification_service import NotificationService
 
 DEFAULT_PAGE_SIZE = 100
 REPORTED_IDS = 200  # the report lists at most this many created IDs; the count is always exact
@@ -61,6 +66,8 @@ class SweepReport:
     published: int = 0
     publish_failed: int = 0
     uploads_expired: int = 0
+    emails_sent: int = 0  # held back by quiet hours that ended
+    digests_sent: int = 0
     pages: int = 0
     handed_over: int = 0  # ShardWork items given to the handover (fan-out and continuations)
     complete: bool = True  # False: this invocation left due work (handed on, or for the next sweep)
@@ -81,6 +88,8 @@ class SweepReport:
             "published": self.published,
             "publish_failed": self.publish_failed,
             "uploads_expired": self.uploads_expired,
+            "emails_sent": self.emails_sent,
+            "digests_sent": self.digests_sent,
             "pages": self.pages,
             "handed_over": self.handed_over,
             "complete": self.complete,
@@ -100,6 +109,8 @@ class SweepService:
         uploads: UploadExpiryService | None = None,
         handover: SweepHandover | None = None,
         visitors: Sequence[DueTaskVisitor] = (),
+        notifications: NotificationService | None = None,
+        digests: DigestService | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
         shards: int = DUE_SHARDS,
     ) -> None:
@@ -109,6 +120,8 @@ class SweepService:
         self._uploads = uploads
         self._handover = handover
         self._visitors = tuple(visitors)
+        self._notifications = notifications
+        self._digests = digests
         self._page_size = page_size
         self._shards = shards
 
@@ -122,6 +135,7 @@ class SweepService:
         self._drain_publish_queue(now, budget, report)
         if self._uploads is not None:
             report.uploads_expired = self._uploads.expire_stale(now, budget)
+        self._notify(now, budget, report)
         if self._schedules is not None:
             run = self._schedules.run_due(now)
             report.bundles_created.extend(run.bundles_created)
@@ -238,6 +252,14 @@ class SweepService:
         self._repository.mark_publish_results(result.published, result.failed, now)
         report.published += len(result.published)
         report.publish_failed += len(result.failed)
+
+    def _notify(self, now: datetime, budget: Budget, report: SweepReport) -> None:
+        """Email held back by quiet hours that have ended, and the daily digests that are due."""
+        if self._notifications is not None:
+            deferred = self._notifications.deliver_deferred(now, budget)
+            report.emails_sent += sum(1 for outcome in deferred.delivered if outcome.status == "sent")
+        if self._digests is not None:
+            report.digests_sent += len(self._digests.send_due(now, budget).sent)
 
     @staticmethod
     def _finish(report: SweepReport) -> None:

@@ -8,11 +8,13 @@ on time hands its remainder on as a new ``ShardWork`` carrying the cursor where 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from workengine.domain.paging import Cursor
 
 
 class ShardWork(BaseModel):
@@ -75,3 +77,21 @@ class DeadlineBudget:
 
 def shard_works(now: datetime, shards: int) -> list[ShardWork]:
     return [ShardWork(now=now, shard=shard) for shard in range(shards)]
+
+
+PageT = TypeVar("PageT")
+DuePage = Callable[[int, datetime, Cursor | None, int], tuple[list[PageT], Cursor | None]]
+
+
+def due_pages(
+    read_page: DuePage[PageT], now: datetime, *, shards: int, page_size: int, budget: Budget
+) -> Iterator[list[PageT]]:
+    """Every page of a due-index partition family (``read_page(shard, now, cursor, limit)``), shard by
+    shard, until each is drained or ``budget`` is spent (what is left stays due for the next sweep)."""
+    for shard in range(shards):
+        cursor: Cursor | None = None
+        while not budget.exhausted():
+            page, cursor = read_page(shard, now, cursor, page_size)
+            yield page
+            if cursor is None:
+                break

@@ -31,6 +31,9 @@ def provision(settings: Settings) -> None:
     from workengine_tools.local.assistant_backend import provision_artifact_events_and_jobs
 
     provision_artifact_events_and_jobs(settings)
+    from workengine_tools.local.notifier_backend import provision_notifier
+
+    provision_notifier(settings)
 
 
 def _ignore_exists(action: Any) -> None:

@@ -22,6 +22,7 @@ from workengine.handlers.api.routes import (
     bundles,
     exports,
     health,
+    preferences,
     reminders,
     schedules,
     task_actions,
@@ -58,6 +59,7 @@ for _module in (
     artifacts,
     assistant_jobs,
     reminders,
+    preferences,
     schedules,
     attention,
 ):

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from workengine.services.attention_service import AttentionService
     from workengine.services.export_service import ExportService
     from workengine.services.job_service import JobService
+    from workengine.services.preference_service import PreferenceService
     from workengine.services.reminder_service import ReminderService
     from workengine.services.schedule_service import ScheduleService
     from workengine.services.task_action_service import TaskActionService
@@ -181,6 +182,16 @@ def schedule_service() -> ScheduleService:
     return build_schedule_service(get_settings(), bundle_repository(), catalog(), hooks())
 
 
+@lru_cache(maxsize=1)
+def preference_service() -> PreferenceService:
+    from workengine.dal.notification_repository import DynamoNotificationRepository
+    from workengine.services.bundle_service import utc_now
+    from workengine.services.preference_service import PreferenceService
+
+    repository = DynamoNotificationRepository(client("dynamodb"), get_settings().table_name)
+    return PreferenceService(repository, utc_now)
+
+
 def reload_catalog() -> None:
     """Drop the template catalog and every service built on it; the next request loads the content again
     (the local server calls this when files under content/ change)."""
@@ -211,6 +222,7 @@ def reset() -> None:
     artifact_service.cache_clear()
     job_service.cache_clear()
     reminder_service.cache_clear()
+    preference_service.cache_clear()
     schedule_service.cache_clear()
     from workengine.handlers.api import idempotency
 

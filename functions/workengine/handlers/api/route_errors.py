@@ -49,6 +49,8 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
     "GET /reminders": ("FORBIDDEN",),
     "GET /attention": ("FORBIDDEN",),
     "PATCH /reminders/{reminder_id}": ("VERSION_CONFLICT",),
+    "GET /me/preferences": (),
+    "PUT /me/preferences": ("VERSION_CONFLICT",),
     "GET /schedules": (),
     "PUT /schedules/{template_id}": ("TEMPLATE_NOT_FOUND", "VERSION_CONFLICT"),
     "POST /exports": (),
