@@ -291,12 +291,16 @@ def test_cli_validate_reports_problems_and_exits_1(
 def test_cli_validate_succeeds_on_valid_content(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     exit_code = main(["templates", "validate", str(write_content(tmp_path, VALID))])
     assert exit_code == 0
-    assert capsys.readouterr().out.strip() == "OK: 1 templates valid"
+    assert (
+        capsys.readouterr().out.strip() == "OK: 1 templates valid, 0 example runs simulated without problems"
+    )
 
 
 def test_cli_validate_defaults_to_the_shipped_content(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["templates", "validate"]) == 0
-    assert capsys.readouterr().out.strip() == "OK: 6 templates valid"
+    assert (
+        capsys.readouterr().out.strip() == "OK: 6 templates valid, 9 example runs simulated without problems"
+    )
 
 
 def test_cli_schema_prints_json_schema(capsys: pytest.CaptureFixture[str]) -> None:

@@ -48,6 +48,7 @@ class ParsedContent:
     docs: DocRegistry = field(default_factory=DocRegistry)
     problems: list[Problem] = field(default_factory=list)
     docs_valid: bool = True
+    files: dict[str, str] = field(default_factory=dict)  # template id -> file label
 
 
 def read_yaml(path: Path, label: str) -> tuple[Any, list[Problem]]:
@@ -150,9 +151,8 @@ def parse_content(content_dir: Path) -> ParsedContent:
     paths = sorted(templates_dir.glob("*.yaml"))
     if not paths:
         result.problems.append(Problem(_label(content_dir, templates_dir), "", "no templates (*.yaml) found"))
-    files: dict[str, str] = {}
     for path in paths:
-        _read_template(content_dir, path, result, files)
+        _read_template(content_dir, path, result, result.files)
     return result
 
 

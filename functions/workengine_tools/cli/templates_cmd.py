@@ -27,6 +27,10 @@ def register(subparsers: Any) -> None:
     validate.add_argument("path", nargs="?", type=Path, help="content directory or compiled catalog JSON")
     validate.set_defaults(func=run_validate)
 
+    from workengine_tools.cli.simulate_cmd import add_parser as add_simulate
+
+    add_simulate(commands)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of a workflow template")
     schema.set_defaults(func=run_schema)
 
@@ -38,7 +42,7 @@ def register(subparsers: Any) -> None:
     compile_.set_defaults(func=run_compile)
 
 
-def _resolve_source(path: Path | None) -> Path | None:
+def resolve_source(path: Path | None) -> Path | None:
     # Authors validate the YAML they edit, so the repository's content/ wins over a packaged build.
     source = path or (REPO_CONTENT_DIR if REPO_CONTENT_DIR.is_dir() else find_content_dir(None))
     if source is None:
@@ -46,31 +50,39 @@ def _resolve_source(path: Path | None) -> Path | None:
     return source
 
 
-def _print_problems(problems: list[Problem]) -> None:
+def print_problems(problems: list[Problem]) -> None:
     for problem in problems:
         print(str(problem), file=sys.stderr)
     print(f"{len(problems)} problem(s) found", file=sys.stderr)
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from workengine.catalog.example_runs import catalog_example_problems
     from workengine.catalog.validate import parse_content
 
-    source = _resolve_source(args.path)
+    source = resolve_source(args.path)
     if source is None:
         return EXIT_PROBLEMS
     if source.is_file():
         try:
-            count = len(load_compiled_catalog(source))
+            templates = load_compiled_catalog(source).list()
         except CatalogError as exc:
-            _print_problems(exc.problems)
+            print_problems(exc.problems)
             return EXIT_PROBLEMS
+        labelled = [(template, f"{source.name}: {template.template_id}") for template in templates]
     else:
         parsed = parse_content(source)
         if parsed.problems:
-            _print_problems(parsed.problems)
+            print_problems(parsed.problems)
             return EXIT_PROBLEMS
-        count = len(parsed.templates)
-    print(f"OK: {count} templates valid")
+        labelled = [(template, parsed.files[template.template_id]) for template in parsed.templates.values()]
+    # Every example runs through the simulation (templates simulate): its problems fail validation too.
+    problems = catalog_example_problems(labelled)
+    if problems:
+        print_problems(problems)
+        return EXIT_PROBLEMS
+    runs = sum(len(template.examples) for template, _ in labelled)
+    print(f"OK: {len(labelled)} templates valid, {runs} example runs simulated without problems")
     return EXIT_OK
 
 
@@ -82,7 +94,7 @@ def run_schema(args: argparse.Namespace) -> int:
 def run_compile(args: argparse.Namespace) -> int:
     from workengine.catalog.loader import compile_catalog
 
-    source = _resolve_source(args.path)
+    source = resolve_source(args.path)
     if source is None:
         return EXIT_PROBLEMS
     if not source.is_dir():
@@ -91,7 +103,7 @@ def run_compile(args: argparse.Namespace) -> int:
     try:
         compiled = compile_catalog(source)
     except CatalogError as exc:
-        _print_problems(exc.problems)
+        print_problems(exc.problems)
         return EXIT_PROBLEMS
     text = json.dumps(compiled, indent=2, sort_keys=True) + "\n"
     if args.out is None:
