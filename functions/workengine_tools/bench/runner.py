@@ -12,8 +12,9 @@ from typing import Any
 from workengine_tools.bench import report
 from workengine_tools.bench.figure import BenchConfig, Figure, verdict
 
-FIGURE_KEYS = ("requests", "latency", "imports", "sweep", "sweep_scale", "export")
+FIGURE_KEYS = ("requests", "latency", "imports", "sweep", "sweep_scale", "export", "attention")
 DEFAULT_ITERATIONS = 30
+ATTENTION_TITLE = "GET /attention: requests and items read at growing tenant sizes, the caller's work fixed"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,6 +59,7 @@ def config_from(args: argparse.Namespace) -> BenchConfig:
 def run_figures(config: BenchConfig, only: Sequence[str] | None = None) -> list[Figure]:
     """Figures that need the in-process backend share one; each later figure builds its own data."""
     from workengine_tools.bench import (
+        attention_measure,
         dynamodb_requests,
         export_throughput,
         imports,
@@ -80,6 +82,7 @@ def run_figures(config: BenchConfig, only: Sequence[str] | None = None) -> list[
         ("sweep", sweep_reads.measure),
         ("sweep_scale", sweep_scale_figure.measure),
         ("export", export_throughput.measure),
+        ("attention", lambda c: attention_measure.measure(c, ATTENTION_TITLE)),
     ]
     for key, measure in standalone:
         if key in wanted:
