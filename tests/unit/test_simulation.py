@@ -168,8 +168,15 @@ def test_invalid_kick_off_is_refused_like_post_bundles() -> None:
     with pytest.raises(ValidationFailedError) as role:
         run(CATALOG.require("customer-renewal"), assignees={"nobody": "x"})
 
+    with pytest.raises(ValidationFailedError) as task:
+        run(CATALOG.require("customer-renewal"), fields={"usage_reveiw": {"risk_level": "high"}})
+    with pytest.raises(ValidationFailedError) as value:
+        run(CATALOG.require("customer-renewal"), fields={"usage_review": {"risk_level": "extreme"}})
+
     assert missing.value.details["field"] == "inputs.guest_name"
     assert role.value.details["field"] == "assignees"
+    assert task.value.details["unknown_tasks"] == ["usage_reveiw"]
+    assert value.value.details["field"] == "fields.risk_level"
 
 
 def test_a_simulation_imports_no_aws_code() -> None:

@@ -23,6 +23,7 @@ from workengine.domain.conditions import ConditionState
 from workengine.domain.due_dates import due_date_from
 from workengine.domain.entities import Bundle, Reminder, Task
 from workengine.domain.enums import ApprovalDecision, ProofKind, ReminderKind, TaskStatus
+from workengine.domain.errors import ValidationFailedError
 from workengine.domain.fields import FieldSpec, FieldType, is_empty
 from workengine.domain.instantiation import NewBundleRequest, included_definitions, instantiate_bundle
 from workengine.domain.reminder_rules import DueReminder, reminder_id, reminders_due, start_of_day
@@ -342,8 +343,15 @@ class _Run:
 
 def simulate(template: WorkflowTemplate, kick_off: KickOff) -> Simulation:
     """The run ``kick_off`` would give. Raises ValidationFailedError for kick-off inputs or assignee
-    roles ``POST /bundles`` would refuse (``details.field`` names the input)."""
+    roles ``POST /bundles`` would refuse (``details.field`` names the input), for ``fields`` of unknown
+    tasks, and for recorded field values the task would refuse (``fields.<key>``)."""
     template.check_assignee_roles(kick_off.assignees)
+    unknown = sorted(set(kick_off.fields) - {task.key for task in template.tasks})
+    if unknown:
+        raise ValidationFailedError(
+            f"fields names tasks template {template.template_id!r} does not have: {', '.join(unknown)}",
+            {"field": "fields", "unknown_tasks": unknown},
+        )
     run = _Run(template, kick_off)
     run.play()
     return run.report()
