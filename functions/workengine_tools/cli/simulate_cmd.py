@@ -42,7 +42,7 @@ def add_parser(commands: Any) -> None:
         "simulate",
         help="dry-run a template: due dates, conditions, approval gates, reminders, critical path, problems",
     )
-    simulate.add_argument("template_id", metavar="TEMPLATE_ID")
+    simulate.add_argument("template_id", metavar="TEMPLATE_ID", help="the template to run (its template_id)")
     simulate.add_argument("--anchor", type=_day, required=True, metavar="YYYY-MM-DD", help="the anchor date")
     simulate.add_argument("--inputs", type=_json_object, default={}, metavar="JSON", help="kick-off inputs")
     simulate.add_argument("--tags", type=_tags, default=[], metavar="a,b", help="bundle tags")
