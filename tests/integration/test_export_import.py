@@ -15,6 +15,7 @@ import pytest
 
 from tests.support.api import ApiClient, Caller
 from tests.support.reminders import Clock, World
+from workengine.composition import container
 from workengine.dal.artifact_repository import artifact_item
 from workengine.dal.aws import client
 from workengine.dal.codec import AttributeMap
@@ -25,7 +26,6 @@ from workengine.domain.entities import Artifact, AssistantJob, Reminder
 from workengine.domain.enums import ArtifactStatus, ReminderKind, Role
 from workengine.domain.export_format import ENTITY_SPECS, MANIFEST_FILE, rewrite_tenant
 from workengine.domain.schedules import Schedule
-from workengine.handlers.export_wiring import build_import_service, export_signer, tenant_exporter
 from workengine.services.artifact_service import artifact_key
 from workengine.services.export_service import DirectorySink
 from workengine.services.export_validation import ExportInvalidError, validate_export
@@ -132,7 +132,7 @@ def seed_tenant(api: ApiClient) -> dict[str, Any]:
 
 
 def export_to(tenant: str, directory: Path, *, with_binaries: bool = False) -> Any:
-    return tenant_exporter(get_settings()).export(
+    return container().tenant_exporter.export(
         tenant, f"x_{tenant}", DirectorySink(directory), with_binaries=with_binaries
     )
 
@@ -207,7 +207,7 @@ def test_export_validate_import_export_round_trip_is_equal_record_for_record(
     assert validate_export(first).ok
 
     # When it is imported into a fresh tenant and that tenant is exported again
-    result = build_import_service(get_settings()).import_directory("initech", first)
+    result = container().import_service.import_directory("initech", first)
     export_to("initech", second, with_binaries=True)
 
     # Then every file holds the same records, only the tenant differs
@@ -262,7 +262,7 @@ def test_tampered_file_is_refused_with_the_hash_mismatch(seeded: dict[str, Any],
         "tasks.jsonl: SHA-256 does not match the manifest (the file was changed or truncated)"
     ]
     with pytest.raises(ExportInvalidError, match="SHA-256"):
-        build_import_service(get_settings()).import_directory("initech", tmp_path)
+        container().import_service.import_directory("initech", tmp_path)
     assert tenant_partition_count("initech") == 0
 
 
@@ -285,7 +285,7 @@ def test_dangling_reference_is_refused_with_file_and_line(seeded: dict[str, Any]
     assert expected in [str(p) for p in report.problems]
     assert any(str(p).startswith("audit_events.jsonl:") for p in report.problems)
     with pytest.raises(ExportInvalidError):
-        build_import_service(get_settings()).import_directory("initech", tmp_path)
+        container().import_service.import_directory("initech", tmp_path)
     assert tenant_partition_count("initech") == 0
 
 
@@ -299,7 +299,7 @@ def test_unknown_format_version_is_refused(seeded: dict[str, Any], tmp_path: Pat
         "manifest.json: format_version 99 is not supported (this version reads 1); refusing"
     ]
     with pytest.raises(ExportInvalidError, match="format_version 99"):
-        build_import_service(get_settings()).import_directory("initech", tmp_path)
+        container().import_service.import_directory("initech", tmp_path)
 
 
 class FailingAfter:
@@ -326,7 +326,7 @@ def test_interrupted_import_then_rerun_ends_equal_without_duplicates(
     first, second = tmp_path / "first", tmp_path / "second"
     export_to("acme", first)
     writer = DynamoRecordWriter(client("dynamodb"), get_settings().table_name)
-    signer = export_signer(get_settings())
+    signer = container().export_signer
     failing = FailingAfter(writer, 10)
     with pytest.raises(RuntimeError, match="connection lost"):
         ImportService(failing, signer=signer).import_directory("initech", first)
@@ -348,7 +348,7 @@ def test_reimport_into_the_same_tenant_writes_nothing_and_changed_items_are_conf
     total = sum(1 for spec in ENTITY_SPECS for _ in records(tmp_path, spec.file))
     api.patch(f"/tasks/{seeded['task_id']}", {"status": "todo"})
 
-    result = build_import_service(get_settings()).import_directory("acme", tmp_path)
+    result = container().import_service.import_directory("acme", tmp_path)
 
     assert sum(result.written.values()) == 0
     assert len(result.conflicts) == 1
@@ -367,7 +367,7 @@ def test_reimport_into_the_same_tenant_writes_nothing_and_changed_items_are_conf
 def test_dry_run_validates_and_writes_nothing(seeded: dict[str, Any], tmp_path: Path) -> None:
     export_to("acme", tmp_path)
 
-    result = build_import_service(get_settings()).import_directory("initech", tmp_path, dry_run=True)
+    result = container().import_service.import_directory("initech", tmp_path, dry_run=True)
 
     assert result.written["bundle"] == 2 and result.written["task"] == 25
     assert tenant_partition_count("initech") == 0
@@ -402,7 +402,7 @@ def test_artifacts_imported_into_another_tenant_never_point_at_the_source_tenant
     client("s3").delete_object(Bucket=get_settings().bucket_name, Key=source["s3_key"])
 
     # When it is imported into another tenant
-    build_import_service(get_settings()).import_directory("initech", tmp_path)
+    container().import_service.import_directory("initech", tmp_path)
 
     # Then the artifact keeps its metadata under the new tenant's key and is marked rejected
     stored = stored_by_id("initech", "a_1")
@@ -417,7 +417,7 @@ def test_artifact_binaries_are_copied_to_the_importing_tenants_keys(
 ) -> None:
     export_to("acme", tmp_path)
 
-    build_import_service(get_settings()).import_directory("initech", tmp_path)
+    container().import_service.import_directory("initech", tmp_path)
 
     bucket = get_settings().bucket_name
     listed = client("s3").list_objects_v2(Bucket=bucket, Prefix="tenants/initech/")["Contents"]
@@ -435,7 +435,7 @@ def sweep_well_past_every_due_date() -> None:
 def test_import_rerun_after_a_sweep_is_a_no_op(seeded: dict[str, Any], tmp_path: Path) -> None:
     # Given an export imported into another tenant, then a sweep over it
     export_to("acme", tmp_path)
-    service = build_import_service(get_settings())
+    service = container().import_service
     first = service.import_directory("initech", tmp_path)
     assert first.ok and sum(first.written.values()) > 0
     sweep_well_past_every_due_date()
@@ -455,7 +455,7 @@ def test_import_back_into_its_own_tenant_after_a_sweep_has_no_conflicts(
     export_to("acme", tmp_path)
     sweep_well_past_every_due_date()
 
-    result = build_import_service(get_settings()).import_directory("acme", tmp_path)
+    result = container().import_service.import_directory("acme", tmp_path)
 
     assert result.conflicts == [] and sum(result.written.values()) == 0
 
@@ -467,7 +467,7 @@ def test_import_reads_and_writes_in_batches(seeded: dict[str, Any], tmp_path: Pa
     writer = CountingWriter(DynamoRecordWriter(client("dynamodb"), get_settings().table_name))
 
     # When
-    result = ImportService(writer, signer=export_signer(get_settings())).import_directory("initech", tmp_path)
+    result = ImportService(writer, signer=container().export_signer).import_directory("initech", tmp_path)
 
     # Then one read and one write call per entity file, not one per record
     assert result.ok and sum(result.written.values()) == total

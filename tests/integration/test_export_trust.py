@@ -20,11 +20,11 @@ from tests.integration.test_export_import import (
     tenant_partition_count,
 )
 from tests.support.api import ApiClient, Caller
+from workengine.composition import container
 from workengine.dal.aws import client
 from workengine.domain.enums import Role
 from workengine.domain.export_format import MANIFEST_FILE
 from workengine.domain.export_signing import SIGNATURE_FILE, ManifestSigner, SignatureStatus
-from workengine.handlers.export_wiring import build_import_service, export_signer
 from workengine.services.artifact_service import artifact_key
 from workengine.services.export_validation import ExportInvalidError, validate_export
 from workengine.settings import get_settings
@@ -75,7 +75,7 @@ def test_an_artifact_record_naming_another_tenants_object_is_refused(
     # When it is validated and imported (even by an operator who allows unsigned exports)
     report = validate_export(tmp_path)
     with pytest.raises(ExportInvalidError) as refused:
-        build_import_service(get_settings()).import_directory(target, tmp_path, allow_unsigned=True)
+        container().import_service.import_directory(target, tmp_path, allow_unsigned=True)
 
     # Then the validator names the record, nothing is written, and no member can download the file
     (problem,) = [str(p) for p in report.problems]
@@ -90,7 +90,7 @@ def test_an_artifact_record_naming_another_tenants_object_is_refused(
 def test_a_genuine_export_is_signed_and_verifies(seeded: dict[str, Any], tmp_path: Path) -> None:
     export_to("acme", tmp_path)
 
-    report = validate_export(tmp_path, signer=export_signer(get_settings()))
+    report = validate_export(tmp_path, signer=container().export_signer)
 
     assert report.ok and report.signature is SignatureStatus.VALID
     assert json.loads((tmp_path / SIGNATURE_FILE).read_text())["algorithm"] == "HMAC-SHA256"
@@ -114,7 +114,7 @@ def test_unsigned_or_resigned_exports_are_refused_unless_allowed(
         (tmp_path / SIGNATURE_FILE).unlink()
     else:
         resign(tmp_path, "an-attackers-own-secret-0123456789")
-    service = build_import_service(get_settings())
+    service = container().import_service
 
     # When it is imported: refused, nothing written
     with pytest.raises(ExportInvalidError, match=SIGNATURE_FILE):
@@ -155,7 +155,7 @@ def test_an_unsigned_export_never_copies_binaries_from_the_bucket(
     assert problems == []  # structurally perfect; only the signature is missing
 
     # When an operator imports it into acme with --allow-unsigned
-    build_import_service(get_settings()).import_directory("acme", tmp_path, allow_unsigned=True)
+    container().import_service.import_directory("acme", tmp_path, allow_unsigned=True)
 
     # Then no server-side copy read globex's object: the artifact is metadata only, rejected
     bucket = get_settings().bucket_name

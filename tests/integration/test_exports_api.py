@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from tests.support.api import ApiClient, Caller
+from workengine.composition import Container
 from workengine.dal.aws import client
 from workengine.handlers.api import dependencies as deps
-from workengine.handlers.export_wiring import build_export_service
 from workengine.services.export_service import ExportService
 from workengine.settings import get_settings
 
@@ -26,7 +26,7 @@ def synchronous_exports(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Itera
         dispatched.append((tenant_id, export_id))
         service.run_export(tenant_id, export_id)
 
-    service: ExportService = build_export_service(get_settings(), dispatcher=run_now)
+    service: ExportService = Container(get_settings(), export_dispatcher=run_now).export_service
     with monkeypatch.context() as patch:  # undone before aws_env's teardown resets the caches
         patch.setattr(deps, "export_service", lambda: service)
         yield dispatched

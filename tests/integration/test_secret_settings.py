@@ -10,9 +10,9 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
+from workengine.composition import Container
 from workengine.domain.errors import ValidationFailedError
 from workengine.handlers.api import dependencies as deps
-from workengine.handlers.export_wiring import default_dispatcher
 from workengine.settings import DEFAULT_DEV_SECRET, InsecureSettingsError, get_settings
 
 SECRET_VALUE = "s3cr3t-from-secrets-manager-0123456789abcdef"
@@ -92,7 +92,7 @@ def test_in_a_lambda_exports_never_fall_back_to_a_thread(monkeypatch: pytest.Mon
     with pytest.raises(InsecureSettingsError, match="EXPORT_FUNCTION_NAME"):
         deps.check_cold_start()
     with pytest.raises(InsecureSettingsError):
-        default_dispatcher(get_settings(), lambda tenant, export_id: None)("acme", "exp_1")
+        Container(get_settings()).export_dispatcher("acme", "exp_1")
 
 
 @pytest.mark.usefixtures("aws_env")

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from workengine.catalog.loader import TemplateCatalog
+from workengine.composition import container
 from workengine.dal import aws
 from workengine.dal.aws import client
 from workengine.dal.reminder_repository import DynamoReminderRepository
@@ -17,7 +18,6 @@ from workengine.domain.ids import new_id
 from workengine.domain.instantiation import InstantiatedBundle, NewBundleRequest
 from workengine.domain.task_rules import TaskChange
 from workengine.handlers.api import dependencies as deps
-from workengine.handlers.reminder_wiring import build_reminder_repository, build_upload_expiry
 from workengine.services.bundle_service import BundleService
 from workengine.services.notification_service import NotificationService
 from workengine.services.reminder_publisher import ReminderPublisher
@@ -50,7 +50,7 @@ class World:
 
     @property
     def repository(self) -> DynamoReminderRepository:
-        return build_reminder_repository(get_settings())
+        return container().reminder_repository
 
     def bundles(self) -> BundleService:
         return BundleService(
@@ -86,7 +86,7 @@ class World:
             ReminderPublisher(events or client("events"), settings.event_bus_name, max_attempts=3),
             self.schedules(),
             visitors=[TaskActionSweep(deps.bundle_repository(), new_id)],
-            uploads=build_upload_expiry(settings),
+            uploads=container().upload_expiry,
             handover=handover,
             page_size=page_size,
             notifications=notifications,

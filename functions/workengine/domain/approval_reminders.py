@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from workengine.domain.approvals import eligible_approvers, newly_actionable
 from workengine.domain.entities import Bundle, Reminder, Task
 from workengine.domain.enums import ReminderKind
-from workengine.domain.reminder_rules import reminder_id
+from workengine.domain.reminder_factory import task_reminder
 
 
 def _stamp(now: datetime) -> str:
@@ -29,18 +29,15 @@ def approval_requested_reminders(
         for approver in eligible_approvers(task, bundle.assignees, bundle.owner):
             occurrence = f"r{task.approval_round}_{_stamp(now)}_{approver}"
             reminders.append(
-                Reminder(
-                    reminder_id=reminder_id(task.task_id, ReminderKind.APPROVAL_REQUESTED, occurrence),
-                    tenant_id=task.tenant_id,
-                    bundle_id=task.bundle_id,
-                    task_id=task.task_id,
-                    kind=ReminderKind.APPROVAL_REQUESTED,
+                task_reminder(
+                    task,
+                    bundle,
+                    ReminderKind.APPROVAL_REQUESTED,
+                    occurrence=occurrence,
                     fire_at=now,
                     recipient=approver,
                     message=f"{task.title!r} in {bundle.title!r} is waiting for your approval",
                     details={
-                        "task_title": task.title,
-                        "bundle_title": bundle.title,
                         "round": task.approval_round,
                         "required": task.approval.required if task.approval else 1,
                     },
@@ -52,19 +49,14 @@ def approval_requested_reminders(
 
 def rework_reminder(bundle: Bundle, reopened: Task, rejected: Task, comment: str, now: datetime) -> Reminder:
     """Tells the rework task's assignee why their finished work came back."""
-    recipient = reopened.assignee or bundle.owner
-    return Reminder(
-        reminder_id=reminder_id(reopened.task_id, ReminderKind.REWORK, _stamp(now)),
-        tenant_id=reopened.tenant_id,
-        bundle_id=reopened.bundle_id,
-        task_id=reopened.task_id,
-        kind=ReminderKind.REWORK,
+    return task_reminder(
+        reopened,
+        bundle,
+        ReminderKind.REWORK,
+        occurrence=_stamp(now),
         fire_at=now,
-        recipient=recipient,
         message=f"{reopened.title!r} needs rework: {rejected.title!r} was rejected ({comment})",
         details={
-            "task_title": reopened.title,
-            "bundle_title": bundle.title,
             "rejected_task_id": rejected.task_id,
             "comment": comment,
         },

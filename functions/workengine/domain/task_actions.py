@@ -14,7 +14,8 @@ from workengine.domain.entities import Bundle, Escalation, Reminder, Task
 from workengine.domain.enums import ReminderKind, TaskStatus
 from workengine.domain.errors import InvalidTransitionError, ValidationFailedError
 from workengine.domain.instantiation import USER_PREFIX
-from workengine.domain.reminder_rules import reminder_id, start_of_day
+from workengine.domain.reminder_factory import task_reminder
+from workengine.domain.reminder_rules import start_of_day
 
 MAX_SNOOZE = timedelta(days=90)
 SYSTEM_ACTOR = "system"
@@ -118,18 +119,15 @@ def _snooze_until(until: datetime, now: datetime) -> datetime:
 
 def escalation_reminder(task: Task, bundle: Bundle, escalation: Escalation) -> Reminder:
     stamp = f"L{escalation.level}" if escalation.level else escalation.at.strftime("%Y%m%dT%H%M%S%fZ")
-    return Reminder(
-        reminder_id=reminder_id(task.task_id, ReminderKind.ESCALATION, f"{stamp}_{escalation.to}"),
-        tenant_id=task.tenant_id,
-        bundle_id=task.bundle_id,
-        task_id=task.task_id,
-        kind=ReminderKind.ESCALATION,
+    return task_reminder(
+        task,
+        bundle,
+        ReminderKind.ESCALATION,
+        occurrence=f"{stamp}_{escalation.to}",
         fire_at=escalation.at,
         recipient=escalation.to,
         message=f"{task.title!r} in {bundle.title!r} was escalated to you: {escalation.reason}",
         details={
-            "task_title": task.title,
-            "bundle_title": bundle.title,
             "by": escalation.by,
             "reason": escalation.reason,
             "level": escalation.level,
@@ -149,17 +147,14 @@ def end_snooze(task: Task, bundle: Bundle, now: datetime) -> tuple[Task, Reminde
     if until is None or now < until or not task.status.is_open:
         return None
     ended = task.model_copy(update={"snoozed_until": None, "version": task.version + 1, "updated_at": now})
-    recipient = task.assignee or bundle.owner
-    reminder = Reminder(
-        reminder_id=reminder_id(task.task_id, ReminderKind.SNOOZE_ENDED, until.strftime("%Y%m%dT%H%M%SZ")),
-        tenant_id=task.tenant_id,
-        bundle_id=task.bundle_id,
-        task_id=task.task_id,
-        kind=ReminderKind.SNOOZE_ENDED,
+    reminder = task_reminder(
+        task,
+        bundle,
+        ReminderKind.SNOOZE_ENDED,
+        occurrence=until.strftime("%Y%m%dT%H%M%SZ"),
         fire_at=until,
-        recipient=recipient,
         message=f"{task.title!r} in {bundle.title!r} is back from its snooze",
-        details={"task_title": task.title, "bundle_title": bundle.title, "snoozed_until": until.isoformat()},
+        details={"snoozed_until": until.isoformat()},
         created_at=now,
     )
     return ended, reminder

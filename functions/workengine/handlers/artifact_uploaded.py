@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from workengine.handlers.api import dependencies as deps
+from workengine.composition import container
 from workengine.observability import logger, metrics
 from workengine.services.artifact_service import ALREADY_DECIDED, OVERWRITE_IGNORED
 
@@ -20,7 +20,7 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
     bucket = str(detail.get("bucket", {}).get("name", ""))
     key = str(detail.get("object", {}).get("key", ""))
     version_id = detail.get("object", {}).get("version-id")
-    outcome = deps.artifact_service().record_upload(bucket, key, str(version_id) if version_id else None)
+    outcome = container().artifact_service.record_upload(bucket, key, str(version_id) if version_id else None)
     logger.info(
         "artifact upload checked",
         extra={"artifact_id": outcome.artifact_id, "status": outcome.status, "reason": outcome.reason},

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from workengine.handlers.api import dependencies as deps
+from workengine.composition import container
 from workengine.observability import logger, metrics
 
 
@@ -21,5 +21,5 @@ class ExportRequest(BaseModel):
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = ExportRequest.model_validate(event)
     logger.append_keys(tenant_id=request.tenant_id, export_id=request.export_id)
-    run = deps.export_service().run_export(request.tenant_id, request.export_id)
+    run = container().export_service.run_export(request.tenant_id, request.export_id)
     return {"export_id": run.export_id, "status": run.status.value, "counts": run.counts}

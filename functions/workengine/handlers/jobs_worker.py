@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from workengine.handlers.api import dependencies as deps
+from workengine.composition import container
 from workengine.observability import logger, metrics
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -38,7 +38,7 @@ def record_handler(record: SQSRecord) -> str:
     """Runs one job; raising reports only this record in ``batchItemFailures``."""
     tenant_id, bundle_id, job_id = parse_message(record.body)
     logger.append_keys(tenant_id=tenant_id, bundle_id=bundle_id, job_id=job_id)
-    job = deps.job_service().run_job(tenant_id, bundle_id, job_id)
+    job = container().job_service.run_job(tenant_id, bundle_id, job_id)
     return job.status.value
 
 

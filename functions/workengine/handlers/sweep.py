@@ -9,26 +9,15 @@ without a queue (CLI, local server) it sweeps every shard itself.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from workengine.catalog.loader import TemplateCatalog, find_content_dir, load_catalog_from
-from workengine.handlers.reminder_wiring import build_condition_sweep, build_sweep_service
+from workengine.composition import Container, container
 from workengine.observability import logger, metrics
-from workengine.services.sweep_service import SweepReport, SweepService
-from workengine.services.sweep_work import UNLIMITED, Budget, RemainingTimeBudget, SweepHandover
-from workengine.settings import Settings, get_settings
-
-
-@lru_cache(maxsize=1)
-def _catalog(content_path: str | None) -> TemplateCatalog:
-    source = find_content_dir(Path(content_path) if content_path else None)
-    if source is None:
-        raise RuntimeError("no template catalog found: set WORKENGINE_CONTENT_PATH")
-    return load_catalog_from(source)
+from workengine.services.sweep_service import SweepReport
+from workengine.services.sweep_work import UNLIMITED, Budget, RemainingTimeBudget
+from workengine.settings import Settings
 
 
 def event_time(event: dict[str, Any]) -> datetime | None:
@@ -38,21 +27,16 @@ def event_time(event: dict[str, Any]) -> datetime | None:
     return datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def sweep_service(settings: Settings, handover: SweepHandover | None = None) -> SweepService:
-    """The sweep as configured; ``handover`` replaces the SQS queue (the benchmark's in-memory one)."""
-    catalog = _catalog(str(settings.content_path) if settings.content_path else None)
-    return build_sweep_service(settings, catalog, handover)
-
-
 def lambda_budget(context: LambdaContext, settings: Settings) -> Budget:
     return RemainingTimeBudget(context.get_remaining_time_in_millis, settings.sweep_reserve_seconds * 1000)
 
 
-def run_sweep(now: datetime, settings: Settings | None = None, budget: Budget = UNLIMITED) -> SweepReport:
-    settings = settings or get_settings()
-    report = sweep_service(settings).run(now, budget)
-    catalog = _catalog(str(settings.content_path) if settings.content_path else None)
-    checked = build_condition_sweep(settings, catalog).run(now)
+def run_sweep(now: datetime, wiring: Container | None = None, budget: Budget = UNLIMITED) -> SweepReport:
+    """The whole sweep as of ``now``: due reminders, schedules, task actions, upload expiry, then the
+    condition checks."""
+    wiring = wiring or container()
+    report = wiring.sweep_service.run(now, budget)
+    checked = wiring.condition_sweep.run(now)
     report.condition_checks.extend(checked.bundles_checked)
     report.condition_changes.extend(checked.tasks_changed)
     return report
@@ -62,5 +46,5 @@ def run_sweep(now: datetime, settings: Settings | None = None, budget: Budget = 
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     now = event_time(event) or datetime.now(UTC)
-    settings = get_settings()
-    return run_sweep(now, settings, lambda_budget(context, settings)).as_dict()
+    wiring = container()
+    return run_sweep(now, wiring, lambda_budget(context, wiring.settings)).as_dict()

@@ -9,17 +9,17 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from workengine.handlers.sweep import lambda_budget, sweep_service
+from workengine.composition import container
+from workengine.handlers.sweep import lambda_budget
 from workengine.observability import logger, metrics
 from workengine.services.sweep_work import ShardWork
-from workengine.settings import get_settings
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = get_settings()
-    service = sweep_service(settings)
+    wiring = container()
+    settings, service = wiring.settings, wiring.sweep_service
     reports = []
     for record in event.get("Records", []):
         work = ShardWork.model_validate_json(record["body"])

@@ -30,7 +30,7 @@ from workengine.domain.assistant import (
     render_prompt,
 )
 from workengine.domain.audit import audit_event
-from workengine.domain.entities import AssistantJob, AuditEvent, Bundle, Proof, Reminder, Task
+from workengine.domain.entities import AssistantJob, AuditEvent, Bundle, Proof, Task
 from workengine.domain.enums import EntityType, JobKind, JobStatus, ReminderKind, Role
 from workengine.domain.errors import (
     InvalidTransitionError,
@@ -41,6 +41,8 @@ from workengine.domain.errors import (
 from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
 from workengine.domain.progress import require_open
+from workengine.domain.reminder_factory import bundle_reminder
+from workengine.domain.reminder_rules import reminder_id
 from workengine.domain.rendering import MissingVariableError
 from workengine.observability import logger, metrics
 from workengine.services.assistant_providers import AssistantProvider, ProviderError, TransientProviderError
@@ -69,7 +71,7 @@ class RetryPolicy:
 
 def automation_failure_reminder_id(job_id: str) -> str:
     """Deterministic, so a redelivered failure can never leave two reminders for one job."""
-    return f"rem_{job_id}_automation_failure"
+    return reminder_id(job_id, ReminderKind.AUTOMATION_FAILURE)
 
 
 class JobService:
@@ -311,12 +313,12 @@ class JobService:
                 "updated_at": now,
             }
         )
-        reminder = Reminder(
-            reminder_id=automation_failure_reminder_id(running.job_id),
-            tenant_id=running.tenant_id,
-            bundle_id=running.bundle_id,
+        reminder = bundle_reminder(
+            running.tenant_id,
+            running.bundle_id,
+            ReminderKind.AUTOMATION_FAILURE,
+            subject_id=running.job_id,
             task_id=running.task_id,
-            kind=ReminderKind.AUTOMATION_FAILURE,
             fire_at=now,
             recipient=bundle.owner,
             message=f"Assistant job {running.job_id} ({running.kind}) failed: {error}",

@@ -11,7 +11,7 @@ from workengine.dal.transactions import WriteTransaction
 from workengine.domain.approval_reminders import approval_requested_reminders
 from workengine.domain.entities import Bundle, Reminder, Task
 from workengine.domain.enums import ReminderKind
-from workengine.domain.reminder_rules import reminder_id
+from workengine.domain.reminder_factory import bundle_reminder
 from workengine.services.hooks import ServiceHooks
 
 
@@ -23,13 +23,11 @@ def stage_change_reminders(bundle: Bundle, tasks: Sequence[Task], now: datetime)
         if task.phase == bundle.stage and task.status.is_open:
             assignees.setdefault(task.assignee or bundle.owner, []).append(task.task_id)
     return [
-        Reminder(
-            reminder_id=reminder_id(
-                bundle.bundle_id, ReminderKind.STAGE_CHANGE, f"{bundle.stage}_v{bundle.version}_{assignee}"
-            ),
-            tenant_id=bundle.tenant_id,
-            bundle_id=bundle.bundle_id,
-            kind=ReminderKind.STAGE_CHANGE,
+        bundle_reminder(
+            bundle.tenant_id,
+            bundle.bundle_id,
+            ReminderKind.STAGE_CHANGE,
+            occurrence=f"{bundle.stage}_v{bundle.version}_{assignee}",
             fire_at=now,
             recipient=assignee,
             message=f"{bundle.title!r} moved to stage {bundle.stage!r}: {len(task_ids)} task(s) are yours",

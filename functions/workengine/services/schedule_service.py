@@ -21,7 +21,7 @@ from workengine.domain.errors import (
 from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
 from workengine.domain.instantiation import NewBundleRequest
-from workengine.domain.reminder_rules import reminder_id
+from workengine.domain.reminder_factory import bundle_reminder
 from workengine.domain.rendering import MissingVariableError
 from workengine.domain.schedules import (
     Schedule,
@@ -232,11 +232,10 @@ class ScheduleService:
             return False
         self._remind(
             report,
-            Reminder(
-                reminder_id=reminder_id(bundle_id, ReminderKind.RECURRING),
-                tenant_id=schedule.tenant_id,
-                bundle_id=bundle_id,
-                kind=ReminderKind.RECURRING,
+            bundle_reminder(
+                schedule.tenant_id,
+                bundle_id,
+                ReminderKind.RECURRING,
                 fire_at=now,
                 recipient=owner,
                 message=f"a new {template.title!r} bundle was created: {title}",
@@ -263,11 +262,10 @@ class ScheduleService:
         report.failures.append(bundle_id)
         self._remind(
             report,
-            Reminder(
-                reminder_id=reminder_id(bundle_id, ReminderKind.AUTOMATION_FAILURE),
-                tenant_id=schedule.tenant_id,
-                bundle_id=bundle_id,
-                kind=ReminderKind.AUTOMATION_FAILURE,
+            bundle_reminder(
+                schedule.tenant_id,
+                bundle_id,
+                ReminderKind.AUTOMATION_FAILURE,
                 fire_at=now,
                 recipient=self._owner(schedule, self._catalog.get(schedule.template_id)),
                 message=f"the scheduled {schedule.template_id!r} bundle could not be created: {error}",

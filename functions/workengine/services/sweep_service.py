@@ -31,7 +31,8 @@ from workengine.dal.reminder_repository import DynamoReminderRepository, TaskSwe
 from workengine.domain.entities import Bundle, Reminder, Task
 from workengine.domain.enums import BundleStatus
 from workengine.domain.paging import Cursor
-from workengine.domain.reminder_rules import next_fire_after, reminder_id, reminders_due
+from workengine.domain.reminder_factory import task_reminder
+from workengine.domain.reminder_rules import next_fire_after, reminders_due
 from workengine.observability import logger, metrics
 from workengine.services.reminder_publisher import ReminderPublisher
 from workengine.services.schedule_service import ScheduleService
@@ -218,16 +219,14 @@ class SweepService:
     @staticmethod
     def _reminders_for(task: Task, bundle: Bundle, now: datetime) -> list[Reminder]:
         return [
-            Reminder(
-                reminder_id=reminder_id(task.task_id, due.kind, due.occurrence),
-                tenant_id=task.tenant_id,
-                bundle_id=task.bundle_id,
-                task_id=task.task_id,
-                kind=due.kind,
+            task_reminder(
+                task,
+                bundle,
+                due.kind,
+                occurrence=due.occurrence,
                 fire_at=due.fire_at,
-                recipient=task.assignee or bundle.owner,
                 message=due.message,
-                details={**due.details, "task_title": task.title, "bundle_title": bundle.title},
+                details=due.details,
                 created_at=now,
             )
             for due in reminders_due(task, now)

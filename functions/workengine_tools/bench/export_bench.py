@@ -114,13 +114,12 @@ def export_memory_benchmark(task_counts: list[int], backend: str = "synthetic") 
 
 
 def _measure_on_moto(count: int, scratch: Path) -> BenchResult:
-    from workengine.handlers.export_wiring import tenant_exporter
-    from workengine.settings import get_settings
+    from workengine.composition import container
     from workengine_tools.bench.harness import moto_environment
 
     with moto_environment():
         _seed("bench", count)
-        return _measure(tenant_exporter(get_settings()), count, scratch)
+        return _measure(container().tenant_exporter, count, scratch)
 
 
 def main(argv: list[str]) -> int:

@@ -222,7 +222,7 @@ def moto_environment(content_path: Path | None = None) -> Iterator[None]:
     catalog, when given) in ``os.environ``, without ``AWS_ENDPOINT_URL`` so clients reach ``mock_aws``;
     the API's cached clients and settings reset, then table, bucket and bus provisioned. The environment
     and the caches are restored on exit. Register botocore hooks on the shared session before entering."""
-    from workengine.handlers.api import dependencies as deps
+    from workengine import composition
     from workengine.settings import get_settings
     from workengine_tools.local.backend import provision
 
@@ -236,11 +236,11 @@ def moto_environment(content_path: Path | None = None) -> Iterator[None]:
         os.environ.update(env)
         os.environ.pop("AWS_ENDPOINT_URL", None)
         with mock_aws():
-            deps.reset()
+            composition.reset()
             provision(get_settings())
             yield
     finally:
-        deps.reset()
+        composition.reset()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)

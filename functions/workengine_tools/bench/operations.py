@@ -55,9 +55,9 @@ class Operation(Protocol):
 
 def create_body(template_id: str, title: str = "Bench bundle") -> dict[str, Any]:
     """Every role of the template is assigned to the bench user, so "my tasks" has work to list."""
-    from workengine.handlers.api import dependencies as deps
+    from workengine import composition
 
-    template = deps.catalog().get(template_id)
+    template = composition.container().catalog.get(template_id)
     assert template is not None, template_id
     roles = {task.default_assignee for task in template.tasks if task.default_assignee}
     return {
@@ -242,10 +242,11 @@ operation_factories: list[Callable[[str], Operation]] = [
 def default_operations(quick: bool = False) -> list[Operation]:
     """Create for each real template (sizes differ), then the reads and the write users do most;
     ``quick`` keeps only the smallest and the largest template for create."""
-    from workengine.handlers.api import dependencies as deps
+    from workengine import composition
 
     templates = sorted(
-        deps.catalog().list(), key=lambda template: (len(template.tasks), template.template_id)
+        composition.container().catalog.list(),
+        key=lambda template: (len(template.tasks), template.template_id),
     )
     sized = [templates[0], templates[-1]] if quick else templates
     operations: list[Operation] = [CreateBundle(t.template_id, len(t.tasks)) for t in sized]

@@ -111,7 +111,6 @@ def measure_one(task_count: int, due: int) -> SweepSample:
     is on the session before any client of the sweep exists (clients copy their session's hooks)."""
     from workengine.dal import aws
     from workengine.handlers.sweep import run_sweep
-    from workengine.settings import get_settings
     from workengine_tools.bench.seeding import due_task_items, put_items_into_moto
 
     aws.session().events.register("after-call.dynamodb", READS, unique_id=HOOK_ID)
@@ -120,7 +119,7 @@ def measure_one(task_count: int, due: int) -> SweepSample:
         sink = io.StringIO()  # Powertools prints EMF metrics to stdout
         with contextlib.redirect_stdout(sink), READS.counting() as reads:
             started = time.perf_counter()
-            report = run_sweep(NOW, get_settings())
+            report = run_sweep(NOW)
             seconds = time.perf_counter() - started
     return SweepSample(
         tasks=task_count,

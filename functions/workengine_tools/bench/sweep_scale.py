@@ -133,8 +133,8 @@ def measure(config: BenchConfig, title: str) -> Figure:
 
 def measure_one(due: int, pages: int) -> ScaleSample:
     """Seeds ``due`` tasks due at ``NOW`` and runs the fan-out sweep to completion."""
+    from workengine.composition import Container
     from workengine.dal import aws
-    from workengine.handlers.sweep import sweep_service
     from workengine.settings import get_settings
     from workengine_tools.bench.harness import moto_environment, repo_content_dir
     from workengine_tools.bench.moto_transactions import item_level_rollback
@@ -144,7 +144,8 @@ def measure_one(due: int, pages: int) -> ScaleSample:
     with moto_environment(repo_content_dir()), item_level_rollback():
         put_items_into_moto(due_task_items(due, due, NOW, "bench"))
         queue = MemoryQueue()
-        service = sweep_service(get_settings().model_copy(update={"sweep_page_size": PAGE_SIZE}), queue)
+        settings = get_settings().model_copy(update={"sweep_page_size": PAGE_SIZE})
+        service = Container(settings, sweep_handover=queue).sweep_service
         sink = io.StringIO()  # Powertools prints EMF metrics to stdout
         invocations = created = handovers = 0
         peak = 0

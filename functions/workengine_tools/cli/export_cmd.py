@@ -74,16 +74,15 @@ def run_export_command(args: argparse.Namespace) -> int:
 
 
 def _export_to_directory(args: argparse.Namespace, tenant_id: str, out: Path) -> int:
+    from workengine.composition import container
     from workengine.domain.ids import new_id
-    from workengine.handlers.export_wiring import tenant_exporter
     from workengine.services.export_service import DirectorySink
-    from workengine.settings import get_settings
 
     if out.exists() and any(out.iterdir()):
         args.parser.error(f"{out} is not empty")
     out.mkdir(parents=True, exist_ok=True)
     with progress(f"exporting tenant {tenant_id}") as show:
-        manifest = tenant_exporter(get_settings()).export(
+        manifest = container().tenant_exporter.export(
             tenant_id, new_id("x"), DirectorySink(out), with_binaries=args.with_binaries, progress=show
         )
     files = {entry.file: entry.count for entry in manifest.files}
@@ -102,17 +101,17 @@ def _export_to_directory(args: argparse.Namespace, tenant_id: str, out: Path) ->
 
 
 def _export_to_s3(args: argparse.Namespace, tenant_id: str) -> int:
+    from workengine.composition import Container
     from workengine.domain.enums import Role
     from workengine.domain.export_format import ExportStatus
     from workengine.domain.identity import Identity
-    from workengine.handlers.export_wiring import build_export_service
     from workengine.settings import get_settings
 
     settings = get_settings()
-    service = build_export_service(
+    service = Container(
         settings,
-        dispatcher=lambda tenant, export_id: None,  # run below, in this process
-    )
+        export_dispatcher=lambda tenant, export_id: None,  # run below, in this process
+    ).export_service
     run = service.start_export(Identity(tenant_id, "cli", Role.ADMIN), with_binaries=args.with_binaries)
     with progress(f"exporting tenant {tenant_id}") as show:
         run = service.run_export(tenant_id, run.export_id, progress=show)
@@ -136,11 +135,10 @@ def _export_to_s3(args: argparse.Namespace, tenant_id: str) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from workengine.handlers.export_wiring import export_signer
+    from workengine.composition import container
     from workengine.services.export_validation import validate_export
-    from workengine.settings import get_settings
 
-    signer = export_signer(get_settings())
+    signer = container().export_signer
     report = validate_export(args.directory, signer=signer, allow_unsigned=args.allow_unsigned)
     problems = [str(problem) for problem in report.problems]
     summary = {"directory": str(args.directory), "valid": report.ok, "counts": dict(report.counts),
@@ -157,11 +155,10 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     use_endpoint(args.endpoint_url)
     quiet_local_powertools()
-    from workengine.handlers.export_wiring import build_import_service
+    from workengine.composition import container
     from workengine.services.export_validation import ExportInvalidError
-    from workengine.settings import get_settings
 
-    service = build_import_service(get_settings())
+    service = container().import_service
     if args.allow_unsigned:
         note(
             "warning: --allow-unsigned: an export not signed by this deployment is accepted "

@@ -25,11 +25,12 @@ def run(args: argparse.Namespace) -> int:
 
     use_endpoint(args.endpoint_url)
     quiet_local_powertools()
-    from workengine.handlers.api import dependencies as deps
+    from workengine.composition import container
     from workengine_tools.local.demo import DEMO_TENANT, seed_demo
 
     with working(f"seeding tenant {DEMO_TENANT}"):
-        created = seed_demo(deps.bundle_service(), deps.task_service(), deps.catalog().list())
+        wiring = container()
+        created = seed_demo(wiring.bundle_service, wiring.task_service, wiring.catalog.list())
     summary = {"tenant_id": DEMO_TENANT, "bundles": list(created)}
     emit(
         args.json,

@@ -45,12 +45,12 @@ def port_in_use(host: str, port: int) -> bool:
 def catalog_problems() -> list[str]:
     """The validator's messages for the configured content directory (empty when it loads): a server
     must not start only to answer every ``POST /bundles`` with an error."""
+    from workengine import composition
     from workengine.catalog.problems import CatalogError
-    from workengine.handlers.api import dependencies as deps
 
-    deps.reset()
+    composition.reset()
     try:
-        deps.catalog()
+        _ = composition.container().catalog
     except CatalogError as exc:
         return [str(problem) for problem in exc.problems]
     except RuntimeError as exc:
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
         warnings.filterwarnings("ignore", message="No application metrics to publish")
 
-    from workengine.handlers.api import dependencies as deps
+    from workengine import composition
     from workengine.handlers.api.app import lambda_handler
     from workengine.settings import get_settings
     from workengine_tools.local.backend import provision
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     from workengine_tools.local.http_server import LocalApi, log_request, make_server
     from workengine_tools.local.tokens import issue_token
 
-    deps.reset()
+    composition.reset()
     settings = get_settings()
     if settings.dev_jwt_secret == DEFAULT_DEV_SECRET or settings.pagination_secret == DEFAULT_DEV_SECRET:
         print(
@@ -102,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
         )
     provision(settings)
     if args.seed_demo:
-        created = seed_demo(deps.bundle_service(), deps.task_service(), deps.catalog().list())
+        wiring = composition.container()
+        created = seed_demo(wiring.bundle_service, wiring.task_service, wiring.catalog.list())
         print(f"seeded tenant {DEMO_TENANT!r} with {len(created)} bundles")
 
     stop = threading.Event()

@@ -47,10 +47,10 @@ class ContentWatcher:
 def reload_catalog(root: Path) -> str:
     """Loads ``root`` (raises on invalid content), then makes the API use it from the next request on."""
     from workengine.catalog.loader import load_catalog_from
-    from workengine.handlers.api import dependencies as deps
+    from workengine.composition import reload_catalog
 
     loaded = load_catalog_from(root)
-    deps.reload_catalog()
+    reload_catalog()
     return f"templates reloaded from {root} ({len(loaded)} templates)"
 
 

@@ -14,6 +14,6 @@ def sweep_loop(settings: Settings, stop: threading.Event) -> None:
 
     while not stop.wait(settings.local_sweep_interval_seconds):
         try:
-            run_sweep(datetime.now(UTC), settings)
+            run_sweep(datetime.now(UTC))
         except Exception:  # a failed sweep is retried on the next tick, as the schedule would
             logger.exception("local sweep failed")

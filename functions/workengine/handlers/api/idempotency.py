@@ -19,33 +19,33 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from workengine.dal.aws import client
+from workengine.composition import Container, container
 from workengine.dal.table import PK, SK, TTL_ATTRIBUTE
 from workengine.domain.errors import IdempotencyConflictError
-from workengine.settings import get_settings
 
 IDEMPOTENCY_PARTITION = "IDEMPOTENCY#create_bundle"
 
 CreateFn = Callable[..., dict[str, Any]]
-_cached: CreateFn | None = None
-_config: IdempotencyConfig | None = None
+# Built once per container (``composition.reset()`` gives tests a new one, and so a new table client).
+_cached: tuple[Container, CreateFn, IdempotencyConfig] | None = None
 
 
-def idempotent(create: CreateFn) -> CreateFn:
+def idempotent(create: CreateFn) -> tuple[CreateFn, IdempotencyConfig]:
     """Wrap ``create(request) -> response``; ``request`` is ``{"tenant_id", "key", "body"}``."""
-    global _cached, _config
-    if _cached is not None:
-        return _cached
-    settings = get_settings()
+    global _cached
+    current = container()
+    if _cached is not None and _cached[0] is current:
+        return _cached[1], _cached[2]
+    settings = current.settings
     persistence = DynamoDBPersistenceLayer(
         table_name=settings.table_name,
         key_attr=PK,
         sort_key_attr=SK,
         static_pk_value=IDEMPOTENCY_PARTITION,
         expiry_attr=TTL_ATTRIBUTE,
-        boto3_client=client("dynamodb"),
+        boto3_client=current.client("dynamodb"),
     )
-    config = _config = IdempotencyConfig(
+    config = IdempotencyConfig(
         event_key_jmespath="[tenant_id, key]",
         payload_validation_jmespath="body",
         expires_after_seconds=settings.idempotency_ttl_seconds,
@@ -55,10 +55,11 @@ def idempotent(create: CreateFn) -> CreateFn:
     def run(request: dict[str, Any]) -> dict[str, Any]:
         return create(request)
 
-    _cached = idempotent_function(
+    wrapped = idempotent_function(
         data_keyword_argument="request", persistence_store=persistence, config=config
     )(run)
-    return _cached
+    _cached = (current, wrapped, config)
+    return wrapped, config
 
 
 def create_idempotently(create: CreateFn, request: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
@@ -67,9 +68,8 @@ def create_idempotently(create: CreateFn, request: dict[str, Any], lambda_contex
     Raises IdempotencyConflictError when the key was used with another body, or when the first request
     with the key is still in progress.
     """
-    wrapped = idempotent(create)
-    if _config is not None:
-        _config.register_lambda_context(lambda_context)
+    wrapped, config = idempotent(create)
+    config.register_lambda_context(lambda_context)
     try:
         return wrapped(request=request)
     except IdempotencyValidationError as exc:
@@ -80,9 +80,3 @@ def create_idempotently(create: CreateFn, request: dict[str, Any], lambda_contex
         raise IdempotencyConflictError(
             "a request with this Idempotency-Key is still in progress; retry shortly"
         ) from exc
-
-
-def reset() -> None:
-    global _cached, _config
-    _cached = None
-    _config = None

@@ -1,0 +1,467 @@
+"""The composition root: the one place that builds repositories, hooks, services, the sweep and the
+workers from ``Settings``. Every entry point (API, sweep, workers, local server, CLI, benchmark) takes
+its collaborators from a ``Container``.
+
+Each collaborator is a lazily built, cached property whose imports live inside it, so a cold start pays
+only for what its first request needs (the artifact-uploaded function never imports the export service).
+``container()`` is the process's container; ``reset()`` forgets it (tests switch backends between
+cases); ``reload_catalog()`` drops the catalog and everything built on it (the local server's content
+watcher).
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from workengine.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from workengine.catalog.loader import TemplateCatalog
+    from workengine.dal.artifact_repository import DynamoArtifactRepository, S3ArtifactStore
+    from workengine.dal.bundle_repository import DynamoBundleRepository
+    from workengine.dal.reminder_repository import DynamoReminderRepository
+    from workengine.domain.export_signing import ManifestSigner
+    from workengine.services.approval_service import ApprovalService
+    from workengine.services.artifact_service import ArtifactService
+    from workengine.services.attention_service import AttentionService
+    from workengine.services.assistant_providers import AssistantProvider
+    from workengine.services.bundle_service import BundleService
+    from workengine.services.condition_sweep import ConditionSweep
+    from workengine.services.export_service import ExportDispatcher, ExportService, TenantExporter
+    from workengine.services.hooks import ServiceHooks
+    from workengine.services.import_service import ImportService
+    from workengine.services.job_service import JobService
+    from workengine.services.pagination import PageTokenCodec
+    from workengine.services.pinned_definitions import PinnedDefinitions
+    from workengine.services.preference_service import PreferenceService
+    from workengine.services.reminder_service import ReminderService
+    from workengine.services.schedule_service import ScheduleService
+    from workengine.services.sweep_service import SweepService
+    from workengine.services.sweep_work import SweepHandover
+    from workengine.services.task_action_service import TaskActionService
+    from workengine.services.task_commit import TaskCommitter
+    from workengine.services.task_service import TaskService
+    from workengine.services.template_service import TemplateService
+    from workengine.services.upload_expiry import UploadExpiryService
+
+# Collaborators built on the template catalog: ``reload_catalog`` drops them with it.
+CATALOG_DEPENDENTS = (
+    "catalog",
+    "pinned_definitions",
+    "task_committer",
+    "bundle_service",
+    "task_service",
+    "approval_service",
+    "task_action_service",
+    "template_service",
+    "job_service",
+    "schedule_service",
+    "condition_sweep",
+    "sweep_service",
+)
+
+
+class Container:
+    """Everything one process runs with, built on first use from ``settings``.
+
+    ``catalog`` replaces the configured template catalog; ``export_dispatcher`` replaces how ``POST
+    /exports`` starts a run; ``sweep_handover`` replaces the sweep queue; ``assistant_provider`` replaces
+    the configured model provider (tests, the CLI, the benchmark).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: TemplateCatalog | None = None,
+        *,
+        export_dispatcher: ExportDispatcher | None = None,
+        sweep_handover: SweepHandover | None = None,
+        assistant_provider: AssistantProvider | None = None,
+    ) -> None:
+        self.settings = settings
+        self._catalog_override = catalog
+        self._export_dispatcher = export_dispatcher
+        self._sweep_handover = sweep_handover
+        self._assistant_provider = assistant_provider
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
+
+    # -- AWS clients (created by dal.aws only; one per service per container) --
+
+    def client(self, service: str) -> Any:
+        with self._clients_lock:
+            if service not in self._clients:
+                from workengine.dal.aws import client
+
+                self._clients[service] = client(service)
+            return self._clients[service]
+
+    # -- content --
+
+    @cached_property
+    def catalog(self) -> TemplateCatalog:
+        if self._catalog_override is not None:
+            return self._catalog_override
+        from pathlib import Path
+
+        from workengine.catalog.loader import find_content_dir, load_catalog_from
+
+        content_path = self.settings.content_path
+        source = find_content_dir(Path(content_path) if content_path else None)
+        if source is None:
+            raise RuntimeError("no template catalog found: set WORKENGINE_CONTENT_PATH")
+        return load_catalog_from(source)
+
+    @cached_property
+    def page_tokens(self) -> PageTokenCodec:
+        """Signs page tokens. In a Lambda the API's cold start refuses a missing or development key first
+        (``handlers.api.dependencies.check_cold_start``); the sweep, which hands out no tokens, does not."""
+        from workengine.services.pagination import PageTokenCodec
+
+        return PageTokenCodec(self.settings.pagination_secret)
+
+    # -- repositories and stores --
+
+    @cached_property
+    def bundle_repository(self) -> DynamoBundleRepository:
+        from workengine.dal.bundle_repository import DynamoBundleRepository
+
+        return DynamoBundleRepository(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def reminder_repository(self) -> DynamoReminderRepository:
+        from workengine.dal.reminder_repository import DynamoReminderRepository
+
+        return DynamoReminderRepository(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def artifact_repository(self) -> DynamoArtifactRepository:
+        from workengine.dal.artifact_repository import DynamoArtifactRepository
+
+        return DynamoArtifactRepository(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def artifact_store(self) -> S3ArtifactStore:
+        from workengine.dal.artifact_repository import S3ArtifactStore
+
+        return S3ArtifactStore(self.client("s3"), self.settings.bucket_name)
+
+    @cached_property
+    def pinned_definitions(self) -> PinnedDefinitions:
+        """One per container: every service reads bundles' definitions through the same cache."""
+        from workengine.services.pinned_definitions import PinnedDefinitions
+
+        return PinnedDefinitions(self.catalog, self.bundle_repository)
+
+    # -- what plugs into bundle and task changes --
+
+    @cached_property
+    def hooks(self) -> ServiceHooks:
+        """Reminders written with the change that causes them; artifact proof checks; archive handover."""
+        from workengine.services.artifact_hooks import ArtifactArchiveHooks, ArtifactProofHooks
+        from workengine.services.hooks import CompositeHooks
+        from workengine.services.reminder_hooks import ReminderHooks
+
+        return CompositeHooks(
+            [
+                ReminderHooks(self.settings.table_name),
+                ArtifactProofHooks(self.artifact_repository),
+                ArtifactArchiveHooks(self.artifact_repository, self.artifact_store),
+            ]
+        )
+
+    # -- bundles, tasks, approvals, task actions, templates --
+
+    @cached_property
+    def task_committer(self) -> TaskCommitter:
+        from workengine.domain.ids import new_id
+        from workengine.services.task_commit import TaskCommitter
+
+        return TaskCommitter(self.bundle_repository, self.pinned_definitions, self.hooks, new_id)
+
+    @cached_property
+    def bundle_service(self) -> BundleService:
+        from workengine.services.bundle_service import BundleService
+
+        return BundleService(
+            self.bundle_repository,
+            self.catalog,
+            self.page_tokens,
+            hooks=self.hooks,
+            definitions=self.pinned_definitions,
+        )
+
+    @cached_property
+    def task_service(self) -> TaskService:
+        from workengine.services.task_service import TaskService
+
+        return TaskService(
+            self.bundle_repository,
+            self.catalog,
+            self.page_tokens,
+            hooks=self.hooks,
+            definitions=self.pinned_definitions,
+        )
+
+    @cached_property
+    def approval_service(self) -> ApprovalService:
+        from workengine.services.approval_service import ApprovalService
+
+        return ApprovalService(self.bundle_repository, self.task_committer)
+
+    @cached_property
+    def task_action_service(self) -> TaskActionService:
+        from workengine.services.task_action_service import TaskActionService
+
+        return TaskActionService(self.bundle_repository, self.task_committer, self.page_tokens)
+
+    @cached_property
+    def attention_service(self) -> AttentionService:
+        from workengine.dal.attention_reads import DynamoAttentionReader
+        from workengine.services.attention_service import AttentionService
+
+        return AttentionService(DynamoAttentionReader(self.client("dynamodb"), self.settings.table_name))
+
+    @cached_property
+    def template_service(self) -> TemplateService:
+        from workengine.services.template_service import TemplateService
+
+        return TemplateService(self.catalog)
+
+    # -- artifacts and assistant jobs --
+
+    @cached_property
+    def artifact_service(self) -> ArtifactService:
+        from workengine.services.artifact_service import ArtifactLimits, ArtifactService
+
+        settings = self.settings
+        limits = ArtifactLimits(
+            max_bytes=settings.max_artifact_bytes,
+            allowed_content_types=frozenset(kind.lower() for kind in settings.allowed_content_types),
+            upload_url_ttl_seconds=settings.upload_url_ttl_seconds,
+            download_url_ttl_seconds=settings.download_url_ttl_seconds,
+        )
+        return ArtifactService(self.artifact_repository, self.bundle_repository, self.artifact_store, limits)
+
+    @cached_property
+    def assistant_provider(self) -> AssistantProvider:
+        if self._assistant_provider is not None:
+            return self._assistant_provider
+        from workengine.services.assistant_providers import BedrockAssistantProvider, LocalAssistantProvider
+
+        settings = self.settings
+        if settings.assistant_provider == "bedrock":
+            return BedrockAssistantProvider(
+                self.client("bedrock-runtime"), settings.bedrock_model_id, settings.bedrock_max_tokens
+            )
+        return LocalAssistantProvider()
+
+    @cached_property
+    def job_service(self) -> JobService:
+        from workengine.dal.job_repository import DynamoJobRepository, SqsJobQueue
+        from workengine.services.job_service import JobService, RetryPolicy
+
+        settings = self.settings
+        return JobService(
+            DynamoJobRepository(self.client("dynamodb"), settings.table_name),
+            self.bundle_repository,
+            self.catalog,
+            SqsJobQueue(self.client("sqs"), settings.jobs_queue_url, settings.jobs_queue_name),
+            self.assistant_provider,
+            retry=RetryPolicy(settings.assistant_max_attempts, settings.assistant_retry_base_seconds),
+            definitions=self.pinned_definitions,
+        )
+
+    # -- exports and imports --
+
+    @cached_property
+    def export_signer(self) -> ManifestSigner:
+        """Exports are signed with a key derived from the stack's signing secret (the pagination secret)."""
+        from workengine.domain.export_signing import ManifestSigner
+
+        return ManifestSigner(self.settings.pagination_secret)
+
+    @cached_property
+    def tenant_exporter(self) -> TenantExporter:
+        from workengine.dal.export_storage import DynamoTenantItems, S3BinarySource
+        from workengine.services.export_service import TenantExporter
+
+        return TenantExporter(
+            DynamoTenantItems(self.client("dynamodb"), self.settings.table_name),
+            S3BinarySource(self.client("s3"), self.settings.bucket_name),
+            signer=self.export_signer,
+        )
+
+    @cached_property
+    def export_dispatcher(self) -> ExportDispatcher:
+        """An asynchronous Lambda invocation when the worker function is configured (AWS), else a run on
+        an in-process background thread (``workengine serve``, tests); in a Lambda without the worker
+        function, a dispatcher that refuses (a thread of a frozen sandbox would never finish)."""
+        if self._export_dispatcher is not None:
+            return self._export_dispatcher
+        settings = self.settings
+        if settings.export_function_name:
+            from workengine.dal.export_storage import LambdaExportDispatcher
+
+            return LambdaExportDispatcher(self.client("lambda"), settings.export_function_name)
+        if settings.in_lambda:
+            from workengine.services.in_process_exports import refuse_in_process_dispatch
+
+            return refuse_in_process_dispatch
+        from workengine.services.in_process_exports import InProcessExportDispatcher
+
+        return InProcessExportDispatcher(
+            lambda tenant_id, export_id: self.export_service.run_export(tenant_id, export_id)
+        )
+
+    @cached_property
+    def export_service(self) -> ExportService:
+        from pathlib import Path
+
+        from workengine.dal.export_storage import (
+            DynamoExportRuns,
+            S3ExportSink,
+            export_prefix,
+            presigned_get_url,
+        )
+        from workengine.services.export_service import ExportService
+
+        settings = self.settings
+        s3 = self.client("s3")
+
+        def sink_factory(tenant_id: str, export_id: str, staging: Path) -> S3ExportSink:
+            return S3ExportSink(s3, settings.bucket_name, export_prefix(tenant_id, export_id), staging)
+
+        def sign(key: str) -> str:
+            return presigned_get_url(s3, settings.bucket_name, key, settings.export_url_ttl_seconds)
+
+        return ExportService(
+            DynamoExportRuns(self.client("dynamodb"), settings.table_name),
+            self.tenant_exporter,
+            sink_factory,
+            lambda tenant_id, export_id: self.export_dispatcher(tenant_id, export_id),
+            sign,
+        )
+
+    @cached_property
+    def import_service(self) -> ImportService:
+        from workengine.dal.export_storage import DynamoRecordWriter, S3BinaryTarget
+        from workengine.services.import_service import ImportService
+
+        return ImportService(
+            DynamoRecordWriter(self.client("dynamodb"), self.settings.table_name),
+            S3BinaryTarget(self.client("s3"), self.settings.bucket_name),
+            signer=self.export_signer,
+        )
+
+    # -- reminders, schedules and the sweep --
+
+    @cached_property
+    def reminder_service(self) -> ReminderService:
+        from workengine.services.reminder_service import ReminderService
+
+        return ReminderService(self.reminder_repository, self.page_tokens)
+
+    @cached_property
+    def schedule_service(self) -> ScheduleService:
+        from workengine.services.schedule_service import ScheduleService
+
+        return ScheduleService(
+            self.reminder_repository, self.bundle_repository, self.catalog, self.page_tokens, hooks=self.hooks
+        )
+
+    @cached_property
+    def preference_service(self) -> PreferenceService:
+        from workengine.dal.notification_repository import DynamoNotificationRepository
+        from workengine.services.bundle_service import utc_now
+        from workengine.services.preference_service import PreferenceService
+
+        return PreferenceService(
+            DynamoNotificationRepository(self.client("dynamodb"), self.settings.table_name), utc_now
+        )
+
+    @cached_property
+    def condition_sweep(self) -> ConditionSweep:
+        from workengine.services.condition_sweep import ConditionSweep
+
+        return ConditionSweep(self.bundle_repository, self.pinned_definitions)
+
+    @cached_property
+    def upload_expiry(self) -> UploadExpiryService:
+        from datetime import timedelta
+
+        from workengine.services.upload_expiry import UploadExpiryService
+
+        settings = self.settings
+        return UploadExpiryService(
+            self.artifact_repository,
+            upload_url_ttl=timedelta(seconds=settings.upload_url_ttl_seconds),
+            margin=timedelta(seconds=settings.upload_expiry_margin_seconds),
+            page_size=settings.sweep_page_size,
+        )
+
+    @cached_property
+    def sweep_service(self) -> SweepService:
+        """The sweep; with ``sweep_queue_url`` set (or a handover given) it fans shards out and hands
+        remainders on, else one process sweeps every shard."""
+        from workengine.domain.ids import new_id
+        from workengine.services.reminder_publisher import ReminderPublisher
+        from workengine.services.sweep_service import SweepService
+        from workengine.services.task_action_sweep import TaskActionSweep
+
+        settings = self.settings
+        handover = self._sweep_handover
+        if handover is None and settings.sweep_queue_url:
+            from workengine.dal.sweep_queue import SqsSweepQueue
+
+            handover = SqsSweepQueue(self.client("sqs"), settings.sweep_queue_url)
+        return SweepService(
+            self.reminder_repository,
+            ReminderPublisher(
+                self.client("events"), settings.event_bus_name, max_attempts=settings.publish_max_attempts
+            ),
+            self.schedule_service,
+            visitors=[TaskActionSweep(self.bundle_repository, new_id)],
+            uploads=self.upload_expiry,
+            handover=handover,
+            page_size=settings.sweep_page_size,
+        )
+
+    def reload_catalog(self) -> None:
+        """Drop the catalog and every collaborator built on it; the next use loads the content again."""
+        for name in CATALOG_DEPENDENTS:
+            self.__dict__.pop(name, None)
+
+
+_CONTAINER: Container | None = None
+_LOCK = threading.Lock()
+
+
+def container() -> Container:
+    """The process's container, built from ``get_settings()`` on first use (and again when the settings
+    were reloaded: ``get_settings.cache_clear()``)."""
+    global _CONTAINER
+    settings = get_settings()
+    with _LOCK:
+        if _CONTAINER is None or _CONTAINER.settings is not settings:
+            _CONTAINER = Container(settings)
+        return _CONTAINER
+
+
+def reset() -> None:
+    """Forget the settings, every client and every collaborator (tests switch backends between cases)."""
+    global _CONTAINER
+    with _LOCK:
+        _CONTAINER = None
+        get_settings.cache_clear()
+
+
+def reload_catalog() -> None:
+    """Drop the template catalog and every service built on it; the next request loads the content again
+    (the local server calls this when files under content/ change)."""
+    with _LOCK:
+        current = _CONTAINER
+    if current is not None:
+        current.reload_catalog()
