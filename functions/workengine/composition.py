@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from workengine.domain.export_signing import ManifestSigner
     from workengine.services.approval_service import ApprovalService
     from workengine.services.artifact_service import ArtifactService
-    from workengine.services.attention_service import AttentionService
     from workengine.services.assistant_providers import AssistantProvider
+    from workengine.services.attention_service import AttentionService
     from workengine.services.bundle_service import BundleService
     from workengine.services.condition_sweep import ConditionSweep
     from workengine.services.export_service import ExportDispatcher, ExportService, TenantExporter
