@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from workengine.services.attention_service import AttentionService
     from workengine.services.bundle_service import BundleService
     from workengine.services.condition_sweep import ConditionSweep
+    from workengine.services.event_trigger_service import EventTriggerService
     from workengine.services.export_service import ExportDispatcher, ExportService, TenantExporter
     from workengine.services.hooks import ServiceHooks
     from workengine.services.import_service import ImportService
@@ -58,6 +59,7 @@ CATALOG_DEPENDENTS = (
     "template_service",
     "job_service",
     "schedule_service",
+    "event_trigger_service",
     "condition_sweep",
     "sweep_service",
 )
@@ -223,6 +225,12 @@ class Container:
         from workengine.services.attention_service import AttentionService
 
         return AttentionService(DynamoAttentionReader(self.client("dynamodb"), self.settings.table_name))
+
+    @cached_property
+    def event_trigger_service(self) -> EventTriggerService:
+        from workengine.services.event_trigger_service import EventTriggerService
+
+        return EventTriggerService(self.bundle_service, self.reminder_repository, self.catalog)
 
     @cached_property
     def template_service(self) -> TemplateService:

@@ -265,5 +265,11 @@ def test_templates_are_listed_and_read(api: ApiClient) -> None:
     one = api.get("/templates/test-flow")
 
     assert listed.status == 200
-    assert {t["template_id"] for t in listed.body["items"]} == {"test-flow", "wide-twenty", "approval-flow"}
+    assert {t["template_id"] for t in listed.body["items"]} == {
+        "test-flow",
+        "wide-twenty",
+        "approval-flow",
+        "deal-onboarding",
+        "deal-welcome",
+    }
     assert one.status == 200 and len(one.body["tasks"]) == 5

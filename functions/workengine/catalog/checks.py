@@ -413,6 +413,44 @@ class TemplateChecker:
                     self.report(f"{field}.cron", message)
             if isinstance(trigger, ScheduleTrigger | EventTrigger):
                 self._check_title_pattern(f"{field}.title_pattern", trigger.title_pattern)
+            if isinstance(trigger, EventTrigger):
+                self._check_event_trigger(field, trigger)
+        detail_types = [trigger.detail_type for trigger in self.template.event_triggers()]
+        for repeated in sorted({name for name in detail_types if detail_types.count(name) > 1}):
+            self.report("triggers", f"detail type {repeated!r} triggers this template more than once")
+
+    def _check_event_trigger(self, field: str, trigger: EventTrigger) -> None:
+        """The detail fields must be distinct and not the reserved ones; the engine's own events never
+        reach the trigger; inputs without a default need a detail field to come from."""
+        from workengine.domain.event_triggers import ENGINE_DETAIL_TYPES, RESERVED_DETAIL_FIELDS
+
+        if trigger.detail_type in ENGINE_DETAIL_TYPES:
+            self.report(
+                f"{field}.detail_type",
+                f"{trigger.detail_type!r} is an event the engine publishes itself; it triggers nothing",
+            )
+        named = {
+            "anchor_field": trigger.anchor_field,
+            "inputs_field": trigger.inputs_field,
+            "assignees_field": trigger.assignees_field,
+        }
+        seen: dict[str, str] = {}
+        for attribute, name in named.items():
+            if name is None:
+                continue
+            if name in RESERVED_DETAIL_FIELDS:
+                self.report(f"{field}.{attribute}", f"{name!r} is reserved in an event's detail")
+            elif name in seen:
+                self.report(f"{field}.{attribute}", f"{name!r} is also the trigger's {seen[name]}")
+            seen.setdefault(name, attribute)
+        if trigger.inputs_field is None:
+            needed = sorted(s.key for s in self.template.inputs if s.required and s.default is None)
+            if needed:
+                self.report(
+                    f"{field}.inputs_field",
+                    f"required inputs {', '.join(needed)} have no default, so an event must carry them: "
+                    "name the detail field holding the inputs",
+                )
 
     def _check_title_pattern(self, field: str, pattern: str) -> None:
         for expression in self._expressions(field, pattern):

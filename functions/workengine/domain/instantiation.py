@@ -32,6 +32,8 @@ class NewBundleRequest:
     tags: list[str] = field(default_factory=list)
     assignees: dict[str, str] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
+    # Set by whoever must find the bundle again by its origin (an event); otherwise a new ID is made.
+    bundle_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def instantiate_bundle(
     """Raises ValidationFailedError (``details.field`` = ``inputs.<key>``) for invalid kick-off inputs."""
     inputs = resolve_inputs(template.inputs, request.inputs)
     owner = request.assignees.get(template.owner_role, actor)
-    bundle_id = new_id("b")
+    bundle_id = request.bundle_id or new_id("b")
     definitions = included_definitions(template, request.tags)
     task_ids = {d.key: new_id("t") for d in definitions}
 

@@ -75,13 +75,29 @@ class ScheduleTrigger(StrictModel):
     catch_up_limit: int = Field(default=3, ge=0, le=31)
 
 
+DETAIL_FIELD_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+DetailField = Annotated[str, Field(pattern=DETAIL_FIELD_PATTERN)]
+# EventBridge detail types: up to 128 characters; ours are PascalCase, partners' may hold spaces or dots.
+DETAIL_TYPE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,127}$"
+
+
 class EventTrigger(StrictModel):
-    """Instantiated when an EventBridge event with this detail-type arrives."""
+    """Instantiated when an event with this detail type arrives (the project's EventBridge bus or
+    ``POST /events``): the anchor date comes from ``detail[anchor_field]`` (``YYYY-MM-DD``), the kick-off
+    inputs from ``detail[inputs_field]`` and the role map from ``detail[assignees_field]``."""
 
     type: Literal["event"] = "event"
-    detail_type: str = Field(min_length=1)
+    detail_type: str = Field(pattern=DETAIL_TYPE_PATTERN)
     title_pattern: str = Field(min_length=1)
-    anchor_field: str = Field(default="anchor_date", description="Detail field holding the anchor date.")
+    anchor_field: DetailField = Field(
+        default="anchor_date", description="Detail field holding the anchor date."
+    )
+    inputs_field: DetailField | None = Field(
+        default=None, description="Detail field holding the kick-off inputs ({key: value})."
+    )
+    assignees_field: DetailField | None = Field(
+        default=None, description="Detail field holding the bundle's assignees ({role: user_id})."
+    )
 
 
 Trigger = Annotated[ManualTrigger | ScheduleTrigger | EventTrigger, Field(discriminator="type")]
@@ -229,6 +245,15 @@ class WorkflowTemplate(StrictModel):
 
     def schedule_triggers(self) -> list[ScheduleTrigger]:
         return [t for t in self.triggers if isinstance(t, ScheduleTrigger)]
+
+    def event_trigger(self, detail_type: str) -> EventTrigger | None:
+        """The trigger that starts a bundle of this template for events of ``detail_type``."""
+        return next(
+            (t for t in self.triggers if isinstance(t, EventTrigger) and t.detail_type == detail_type), None
+        )
+
+    def event_triggers(self) -> list[EventTrigger]:
+        return [t for t in self.triggers if isinstance(t, EventTrigger)]
 
 
 class DocStep(StrictModel):

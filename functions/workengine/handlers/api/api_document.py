@@ -41,6 +41,7 @@ TAG_DESCRIPTIONS = {
     "assistant-jobs": "Assistant jobs: prompts run by a model provider, output checked against a schema.",
     "reminders": "Reminders the sweep and task changes create.",
     "schedules": "Recurring workflows: a template's schedule trigger enabled per tenant.",
+    "events": "Events that start bundles of templates with an event trigger (the HTTP door).",
     "exports": "Portable exports of a tenant (admin).",
 }
 STATUS_DESCRIPTIONS = {

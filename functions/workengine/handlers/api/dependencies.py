@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from workengine.services.artifact_service import ArtifactService
     from workengine.services.attention_service import AttentionService
     from workengine.services.bundle_service import BundleService
+    from workengine.services.event_trigger_service import EventTriggerService
     from workengine.services.export_service import ExportService
     from workengine.services.hooks import ServiceHooks
     from workengine.services.job_service import JobService
@@ -142,3 +143,7 @@ def schedule_service() -> ScheduleService:
 
 def preference_service() -> PreferenceService:
     return container().preference_service
+
+
+def event_trigger_service() -> EventTriggerService:
+    return container().event_trigger_service

@@ -118,7 +118,7 @@ FIELD_GLOSSARY: dict[str, str] = {
     # reminders
     "reminder": "The reminder.",
     "fire_at": "When the reminder fires (UTC).",
-    "recipient": "User ID the reminder is for.",
+    "recipient": "User ID the reminder is for, or ``role:admin`` (the tenant's admins).",
     # schedules and triggers
     "schedule": "The schedule.",
     "cron": "Cron expression (UTC) of the template's schedule trigger.",

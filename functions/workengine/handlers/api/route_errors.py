@@ -53,6 +53,7 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
     "PUT /me/preferences": ("VERSION_CONFLICT",),
     "GET /schedules": (),
     "PUT /schedules/{template_id}": ("TEMPLATE_NOT_FOUND", "VERSION_CONFLICT"),
+    "POST /events": (),
     "POST /exports": (),
     "GET /exports/{export_id}": ("FORBIDDEN",),
 }
