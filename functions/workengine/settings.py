@@ -16,6 +16,7 @@ DEFAULT_DEV_SECRET = "workengine-local-dev-secret-change-me-please"
 DEFAULT_JOBS_QUEUE_NAME = "workengine-jobs"
 DEFAULT_S3_EVENTS_QUEUE_NAME = "workengine-s3-events"  # local only: in AWS the rule invokes the Lambda
 DEFAULT_NOTIFIER_QUEUE_NAME = "workengine-notifier"
+DEFAULT_EVENT_TRIGGERS_QUEUE_NAME = "workengine-event-triggers"  # local name; in AWS CloudFormation names it
 DEFAULT_ARTIFACT_CONTENT_TYPES = (
     "application/pdf",
     "audio/mpeg",
@@ -98,6 +99,10 @@ class Settings(BaseSettings):
     download_url_ttl_seconds: int = Field(default=300, ge=30, le=7 * 24 * 3600)
     jobs_queue_name: str = DEFAULT_JOBS_QUEUE_NAME
     s3_events_queue_name: str = DEFAULT_S3_EVENTS_QUEUE_NAME
+    event_triggers_queue_name: str = Field(
+        default=DEFAULT_EVENT_TRIGGERS_QUEUE_NAME,
+        description="Local server: the queue the trigger rule feeds (AWS: an SQS event source).",
+    )
     assistant_provider: Literal["local", "bedrock"] = "local"
     bedrock_model_id: str = "anthropic.claude-3-5-haiku-20241022-v1:0"
     bedrock_max_tokens: int = Field(default=2048, ge=64, le=32_000)

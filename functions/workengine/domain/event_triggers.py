@@ -210,3 +210,45 @@ def plan_kickoffs(
         except ValidationFailedError as exc:
             plans.append(Kickoff(template, bundle_id, None, exc))
     return plans
+
+
+class EventRejectedError(ValidationFailedError):
+    """An event from the bus that cannot be taken: no tenant or event ID, or a detail that does not fit
+    (then the admins already have their reminder); the message goes to the dead-letter queue."""
+
+
+def trigger_rule_pattern(detail_types: Iterable[str]) -> dict[str, Any]:
+    """The EventBridge pattern of the trigger rule (the CDK stack and the local server use it): the
+    declared detail types, from any source but the engine's own."""
+    return {
+        "detail-type": sorted(set(detail_types)),
+        "source": [{"anything-but": [ENGINE_EVENT_SOURCE]}],
+    }
+
+
+def bus_event(envelope: Mapping[str, Any]) -> TriggeringEvent:
+    """The event an EventBridge envelope (``id``, ``detail-type``, ``detail``) carries. The once-only key
+    is ``detail.event_id`` when the sender set one (so the bus and ``POST /events`` can name the same
+    event), else the envelope's ``id`` (kept by EventBridge across retries and archive replays).
+
+    Raises EventRejectedError when the tenant, the event ID or the detail is missing or malformed."""
+    detail = envelope.get("detail")
+    problem = detail_problem(detail)
+    if problem is not None:
+        raise EventRejectedError(f"{problem[0]} {problem[1]}", {"field": problem[0]})
+    assert isinstance(detail, Mapping)
+    tenant_id = detail.get(TENANT_DETAIL_FIELD)
+    if not isinstance(tenant_id, str) or re.fullmatch(KEY_VALUE_PATTERN, tenant_id) is None:
+        raise EventRejectedError(
+            "detail.tenant_id must name the tenant the event belongs to", {"field": "detail.tenant_id"}
+        )
+    given = detail.get(EVENT_ID_DETAIL_FIELD)
+    event_id = given if given is not None else envelope.get("id")
+    field = "detail.event_id" if given is not None else "id"
+    id_problem = event_id_problem(event_id)
+    if id_problem is not None:
+        raise EventRejectedError(f"{field} {id_problem}", {"field": field})
+    detail_type = envelope.get("detail-type")
+    if not isinstance(detail_type, str) or not detail_type:
+        raise EventRejectedError("detail-type is missing", {"field": "detail-type"})
+    return TriggeringEvent(tenant_id, str(event_id), detail_type, detail)

@@ -15,6 +15,8 @@ from workengine.domain.enums import ReminderKind, Role
 from workengine.domain.errors import ValidationFailedError
 from workengine.domain.event_triggers import (
     ADMINS_RECIPIENT,
+    EVENTS_ACTOR,
+    EventRejectedError,
     Kickoff,
     TriggeringEvent,
     declared_detail_types,
@@ -90,6 +92,22 @@ class EventTriggerService:
         if problem is not None:
             raise problem
         return outcome.bundles
+
+    def deliver(self, event: TriggeringEvent) -> TriggerOutcome:
+        """The bus door: bundles are created by ``system:events``. An event no template takes any more
+        (the catalog changed since the rule was deployed) is logged and dropped. Raises
+        EventRejectedError when the detail does not fit (after the admins' reminder is written), so
+        the message ends in the dead-letter queue."""
+        outcome = self.trigger(event, Identity(event.tenant_id, EVENTS_ACTOR, Role.ADMIN))
+        if not outcome.matched:
+            logger.warning(
+                "no template takes this event",
+                extra={"tenant_id": event.tenant_id, "detail_type": event.detail_type},
+            )
+        problem = outcome.first_problem
+        if problem is not None:
+            raise EventRejectedError(problem.message, problem.details) from problem
+        return outcome
 
     def trigger(self, event: TriggeringEvent, creator: Identity) -> TriggerOutcome:
         """Create the bundle of every template ``event`` triggers, once per event and template (the bundle

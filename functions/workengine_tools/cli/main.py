@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "workengine_tools.cli.token_cmd",
     "workengine_tools.cli.export_cmd",
     "workengine_tools.cli.sweep_cmd",
+    "workengine_tools.cli.events_cmd",
     "workengine_tools.cli.seed_cmd",
     "workengine_tools.cli.bench_cmd",
 )

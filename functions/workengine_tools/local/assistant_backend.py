@@ -45,7 +45,7 @@ def object_created_pattern(bucket: str) -> dict[str, Any]:
     return {"source": ["aws.s3"], "detail-type": ["Object Created"], "detail": {"bucket": {"name": [bucket]}}}
 
 
-def _queue_url(name: str) -> str:
+def queue_url(name: str) -> str:
     return str(client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
 
 
@@ -64,7 +64,7 @@ def drain_s3_events_once(settings: Settings, wait_seconds: int = 0) -> int:
     """Delivers waiting S3 events to ``artifact_uploaded.lambda_handler``; returns how many."""
     from workengine.handlers.artifact_uploaded import lambda_handler
 
-    url = _queue_url(settings.s3_events_queue_name)
+    url = queue_url(settings.s3_events_queue_name)
     messages = _receive(url, wait_seconds)
     for message in messages:
         try:
@@ -99,29 +99,41 @@ def sqs_event(
     }
 
 
-def drain_jobs_once(settings: Settings, wait_seconds: int = 0) -> int:
-    """Delivers waiting job messages to ``jobs_worker.lambda_handler`` as one batch and deletes the
-    records it did not report as failed; returns how many were received."""
-    from workengine.handlers.jobs_worker import lambda_handler
-
-    url = _queue_url(settings.jobs_queue_name)
-    messages = _receive(url, wait_seconds)
+def drain_batch(
+    queue_url: str,
+    handler: Any,
+    wait_seconds: int = 0,
+    *,
+    drop_after: int | None = MAX_LOCAL_RECEIVES,
+) -> int:
+    """Delivers waiting messages of ``queue_url`` to an SQS-triggered ``handler`` as one batch and
+    deletes the records it did not report as failed; returns how many were received. A failed record
+    goes back to the queue; with ``drop_after`` it is deleted after that many receives, without it the
+    queue's own redrive policy moves it to its dead-letter queue (as in AWS)."""
+    messages = _receive(queue_url, wait_seconds)
     if not messages:
         return 0
     try:
-        response = lambda_handler(sqs_event(messages), LocalLambdaContext())
+        response = handler(sqs_event(messages), LocalLambdaContext())
         failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
     except Exception:  # every record failed (Powertools raises then): all go back, as SQS would do
-        logger.exception("local job batch failed")
+        logger.exception("local queue batch failed")
         failed = {message["MessageId"] for message in messages}
     for message in messages:
         receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-        if message["MessageId"] not in failed or receives >= MAX_LOCAL_RECEIVES:
-            client("sqs").delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        if message["MessageId"] not in failed or (drop_after is not None and receives >= drop_after):
+            client("sqs").delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     return len(messages)
 
 
-def _loop(settings: Settings, stop: threading.Event, drain: Any) -> None:
+def drain_jobs_once(settings: Settings, wait_seconds: int = 0) -> int:
+    """Delivers waiting job messages to ``jobs_worker.lambda_handler`` (see ``drain_batch``)."""
+    from workengine.handlers.jobs_worker import lambda_handler
+
+    return drain_batch(queue_url(settings.jobs_queue_name), lambda_handler, wait_seconds)
+
+
+def drain_loop(settings: Settings, stop: threading.Event, drain: Any) -> None:
     """Never dies: a failure of one drain (a poisoned record, the backend away) is logged, and the loop
     goes on with the next, as the SQS integration keeps polling in AWS."""
     while not stop.is_set():
@@ -135,9 +147,9 @@ def _loop(settings: Settings, stop: threading.Event, drain: Any) -> None:
 
 def s3_events_loop(settings: Settings, stop: threading.Event) -> None:
     """Background loop: S3 upload notifications → ``artifact_uploaded`` handler."""
-    _loop(settings, stop, drain_s3_events_once)
+    drain_loop(settings, stop, drain_s3_events_once)
 
 
 def jobs_loop(settings: Settings, stop: threading.Event) -> None:
     """Background loop: jobs queue → ``jobs_worker`` handler."""
-    _loop(settings, stop, drain_jobs_once)
+    drain_loop(settings, stop, drain_jobs_once)

@@ -34,6 +34,10 @@ def provision(settings: Settings) -> None:
     from workengine_tools.local.notifier_backend import provision_notifier
 
     provision_notifier(settings)
+    from workengine.composition import container
+    from workengine_tools.local.event_triggers import provision_event_triggers
+
+    provision_event_triggers(settings, container().event_trigger_service.detail_types())
 
 
 def _ignore_exists(action: Any) -> None:

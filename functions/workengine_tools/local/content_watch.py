@@ -47,10 +47,13 @@ class ContentWatcher:
 def reload_catalog(root: Path) -> str:
     """Loads ``root`` (raises on invalid content), then makes the API use it from the next request on."""
     from workengine.catalog.loader import load_catalog_from
-    from workengine.composition import reload_catalog
+    from workengine.composition import container, reload_catalog
+    from workengine_tools.local.event_triggers import update_trigger_rule
 
     loaded = load_catalog_from(root)
     reload_catalog()
+    # The trigger rule follows the detail types the templates declare now (in AWS: at the next deploy).
+    update_trigger_rule(container().settings, container().event_trigger_service.detail_types())
     return f"templates reloaded from {root} ({len(loaded)} templates)"
 
 
