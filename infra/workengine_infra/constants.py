@@ -53,6 +53,7 @@ SWEEP_WORKER_HANDLER = "workengine.handlers.sweep_worker.lambda_handler"
 JOBS_WORKER_HANDLER = "workengine.handlers.jobs_worker.lambda_handler"
 ARTIFACT_UPLOADED_HANDLER = "workengine.handlers.artifact_uploaded.lambda_handler"
 EXPORT_WORKER_HANDLER = "workengine.handlers.export_worker.lambda_handler"
+EVENT_TRIGGER_HANDLER = "workengine.handlers.event_trigger.lambda_handler"
 
 # ---- storage layout (object key prefixes the runtime writes under) ------------------------------------
 ARTIFACTS_PREFIX = "tenants/"  # workengine.services.artifact_service.artifact_key (tests check it)
@@ -78,6 +79,10 @@ JOBS_WORKER_TIMEOUT_SECONDS = 120
 JOBS_VISIBILITY_TIMEOUT_FACTOR = 6  # AWS guidance: queue visibility >= 6x the consumer's timeout
 JOBS_MAX_RECEIVE_COUNT = 3
 DLQ_RETENTION_DAYS = 14
+# Events that start bundles: a rejected event (its detail does not fit) is tried this often, then parked.
+EVENT_TRIGGER_TIMEOUT_SECONDS = 60
+EVENT_TRIGGER_BATCH_SIZE = 10
+EVENT_TRIGGER_MAX_RECEIVE_COUNT = 3  # = workengine_tools.local.event_triggers.MAX_RECEIVES (tests check it)
 
 # ---- API ----------------------------------------------------------------------------------------------
 PUBLIC_ROUTES = ("GET /health", "GET /openapi.json", "GET /docs")

@@ -1,4 +1,4 @@
-"""Functions: five Lambda functions sharing one asset, each with its own role, log group and only the
+"""Functions: seven Lambda functions sharing one asset, each with its own role, log group and only the
 grants it needs (explicit statements: exact actions, resources scoped to our table, indexes, object
 prefixes, queue, bus, secret and function)."""
 
@@ -146,6 +146,19 @@ EXPORT_WORKER = FunctionSpec(
     1024,
     Duration.minutes(15),
     TableAccess(("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"), (t.GSI_BUNDLES,)),
+)
+EVENT_TRIGGER = FunctionSpec(
+    "EventTrigger",
+    c.EVENT_TRIGGER_HANDLER,
+    "Event-triggered bundles (SQS, fed by the trigger rule)",
+    512,
+    Duration.seconds(c.EVENT_TRIGGER_TIMEOUT_SECONDS),
+    TableAccess(
+        (
+            "dynamodb:PutItem",
+            "dynamodb:BatchWriteItem",  # a bundle too large for one transaction is removed on failure
+        )
+    ),
 )
 
 
@@ -296,6 +309,8 @@ class FunctionsConstruct(Construct):
             self, "ArtifactUploadedDeadLetterQueue", target_of="the artifact-uploaded function"
         )
         self.artifact_uploaded = make(ARTIFACT_UPLOADED, dead_letter=self.artifact_uploaded_dlq)
+        # Fed by the trigger queue (EventTriggerRule): failures are retried by the queue, then its DLQ.
+        self.event_trigger = make(EVENT_TRIGGER)
         self.all: dict[str, WorkEngineFunction] = {
             "api": self.api,
             "sweep": self.sweep,
@@ -303,6 +318,7 @@ class FunctionsConstruct(Construct):
             "jobs_worker": self.jobs_worker,
             "artifact_uploaded": self.artifact_uploaded,
             "export_worker": self.export_worker,
+            "event_trigger": self.event_trigger,
         }
         self.dead_letter_queues: dict[str, sqs.IQueue] = {
             "export": self.export_dlq,

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from aws_cdk import CfnOutput, Duration, Stack
 from constructs import Construct
 
+from workengine.catalog.loader import load_catalog
+from workengine.domain.event_triggers import declared_detail_types
 from workengine_infra import constants as c
 from workengine_infra.api import ApiConstruct
 from workengine_infra.data import DataConstruct
-from workengine_infra.events import ArtifactUploadRule, EventsConstruct
+from workengine_infra.events import ArtifactUploadRule, EventsConstruct, EventTriggerRule
 from workengine_infra.functions import FunctionsConstruct
 from workengine_infra.monitoring import MonitoringConstruct
 from workengine_infra.schedules import SchedulesConstruct
@@ -81,6 +83,14 @@ class WorkEngineStack(Stack):
             bucket=self.data.bucket,
             handler=self.functions.artifact_uploaded.function,
         )
+        self.event_triggers = EventTriggerRule(
+            self,
+            "EventTriggers",
+            bus=self.messaging.event_bus,
+            detail_types=declared_detail_types(load_catalog(c.CONTENT_DIR).list()),
+            handler=self.functions.event_trigger.function,
+            handler_timeout=self.functions.event_trigger.spec.timeout,
+        )
         self.monitoring = MonitoringConstruct(
             self,
             "Monitoring",
@@ -90,6 +100,7 @@ class WorkEngineStack(Stack):
                 **self.functions.dead_letter_queues,
                 "sweep": self.schedules.dead_letter_queue,
                 "artifact-uploaded": self.artifact_rule.dead_letter_queue,
+                "event-trigger": self.event_triggers.dead_letter_queue,
             },
             http_api=self.api.http_api,
             alarm_email=config.alarm_email,

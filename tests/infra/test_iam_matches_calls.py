@@ -230,6 +230,28 @@ def sweep_worker(lambdas: Lambdas, world: World) -> None:
     assert created, "the workers create the reminders of the tasks due at SWEEP_AT"
 
 
+def _sqs_record(message_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    return {"messageId": message_id, "receiptHandle": message_id, "body": json.dumps(body),
+            "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "md5OfBody": "",
+            "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:triggers",
+            "awsRegion": "eu-west-1"}  # fmt: skip
+
+
+def event_trigger(lambdas: Lambdas, world: World) -> None:
+    def renewal(event_id: str, renewal_date: str) -> dict[str, Any]:
+        detail = {"tenant_id": TENANT, "renewal_date": renewal_date, "account": {"account_name": "Initech"},
+                  "team": {"account-owner": "ada", "csm": "cal"}}  # fmt: skip
+        return {"version": "0", "id": event_id, "detail-type": "RenewalWindowOpened", "source": "crm",
+                "detail": detail}  # fmt: skip
+
+    records = [
+        _sqs_record("m-ok", renewal("e-ok", "2027-06-30")),
+        _sqs_record("m-bad", renewal("e-bad", "soon")),
+    ]
+    result = lambdas.invoke(c.EVENT_TRIGGER_HANDLER, {"Records": records})
+    assert result == {"batchItemFailures": [{"itemIdentifier": "m-bad"}]}, result
+
+
 def api(lambdas: Lambdas, world: World) -> None:
     bundle_id = world.bundle["bundle"]["bundle_id"]
     task = _task(world.bundle, "pick_theme")
@@ -270,6 +292,7 @@ SCENARIOS: dict[str, Callable[[Lambdas, World], None]] = {
     c.JOBS_WORKER_HANDLER: jobs_worker,
     c.SWEEP_HANDLER: sweep,
     c.SWEEP_WORKER_HANDLER: sweep_worker,
+    c.EVENT_TRIGGER_HANDLER: event_trigger,
     c.API_HANDLER: api,
 }
 
@@ -339,6 +362,13 @@ UNREACHED: dict[str, list[tuple[str, str, str]]] = {
     ],
     c.SWEEP_WORKER_HANDLER: [
         ("sqs:SendMessage", "*", "a worker low on time hands the rest of its shard on"),
+    ],
+    c.EVENT_TRIGGER_HANDLER: [
+        (
+            "dynamodb:BatchWriteItem",
+            "table/*",
+            "a bundle too large for one transaction is removed on failure",
+        ),
     ],
     c.EXPORT_WORKER_HANDLER: [
         ("s3:AbortMultipartUpload", "*/exports/*", "s3transfer aborts a failed multipart upload"),

@@ -28,6 +28,7 @@ HANDLERS = {
     c.JOBS_WORKER_HANDLER,
     c.ARTIFACT_UPLOADED_HANDLER,
     c.EXPORT_WORKER_HANDLER,
+    c.EVENT_TRIGGER_HANDLER,
 }
 
 
@@ -408,12 +409,56 @@ def test_object_created_rule_invokes_artifact_uploaded(dev: Synthesized) -> None
             ],
         },
     )
-    assert (
-        "EventBusName"
-        not in only(
-            {k: v for k, v in dev.of_type("AWS::Events::Rule").items() if "EventPattern" in v["Properties"]}
-        )[1]["Properties"]
-    )  # S3 publishes to the default bus
+    s3_rule = only(
+        {
+            k: v
+            for k, v in dev.of_type("AWS::Events::Rule").items()
+            if v["Properties"].get("EventPattern", {}).get("source") == ["aws.s3"]
+        }
+    )[1]
+    assert "EventBusName" not in s3_rule["Properties"]  # S3 publishes to the default bus
+
+
+def test_the_trigger_rule_feeds_the_trigger_function_through_a_queue_with_dlq(dev: Synthesized) -> None:
+    from workengine.catalog.loader import load_catalog
+    from workengine.domain.event_triggers import declared_detail_types, trigger_rule_pattern
+    from workengine_tools.local.event_triggers import MAX_RECEIVES
+
+    # The pattern is the catalog's detail types (the local server's rule has the same), on our bus.
+    declared = declared_detail_types(load_catalog(c.CONTENT_DIR).list())
+    assert declared == ["RenewalWindowOpened"]
+    _, rule = only(
+        {
+            k: v
+            for k, v in dev.of_type("AWS::Events::Rule").items()
+            if "RenewalWindowOpened" in v["Properties"].get("EventPattern", {}).get("detail-type", [])
+        }
+    )
+    properties = rule["Properties"]
+    assert properties["EventPattern"] == trigger_rule_pattern(declared)
+    (bus_id,) = dev.of_type("AWS::Events::EventBus")
+    assert properties["EventBusName"] == {"Ref": bus_id}
+    (target,) = properties["Targets"]
+    queue_id = target["Arn"]["Fn::GetAtt"][0]
+    queue = dev.resources[queue_id]["Properties"]
+    assert dev.resources[queue_id]["Type"] == "AWS::SQS::Queue"
+    dlq_id = queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == c.EVENT_TRIGGER_MAX_RECEIVE_COUNT == MAX_RECEIVES
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [dlq_id, "Arn"]}}
+    (mapping,) = [
+        m["Properties"]
+        for m in dev.of_type("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    ]
+    assert mapping["FunctionName"] == {"Ref": function_id(dev, c.EVENT_TRIGGER_HANDLER)}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    alarmed = [
+        a["Properties"]
+        for a in dev.of_type("AWS::CloudWatch::Alarm").values()
+        if {"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq_id, "QueueName"]}}
+        in a["Properties"].get("Dimensions", [])
+    ]
+    assert len(alarmed) == 1
 
 
 def test_worker_reports_partial_batch_failures_from_a_queue_with_dlq(dev: Synthesized) -> None:
@@ -583,15 +628,16 @@ def test_alarms_cover_errors_throttles_dlqs_and_api_5xx(dev: Synthesized) -> Non
     assert by_metric["Errors"] == function_ids
     assert by_metric["Throttles"] == function_ids
     dlq_ids = {k for k, v in dev.of_type("AWS::SQS::Queue").items() if "RedrivePolicy" not in v["Properties"]}
-    # jobs, export, sweep target, upload-rule target, sweep function, artifact-uploaded function, sweep work
-    assert len(dlq_ids) == 7
+    # jobs, export, sweep target, upload-rule target, sweep function, artifact-uploaded function, sweep work,
+    # event triggers
+    assert len(dlq_ids) == 8
     assert by_metric["ApproximateNumberOfMessagesVisible"] == dlq_ids
     assert "5xx" in by_metric
 
 
 def test_every_log_group_has_retention(dev: Synthesized) -> None:
     groups = dev.of_type("AWS::Logs::LogGroup")
-    assert len(groups) == 7  # six functions + API access logs
+    assert len(groups) == len(dev.of_type("AWS::Lambda::Function")) + 1  # each function + API access logs
     assert all(g["Properties"].get("RetentionInDays") for g in groups.values())
 
 

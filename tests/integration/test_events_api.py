@@ -64,7 +64,7 @@ def test_an_event_starts_one_bundle_of_each_template_that_declares_it(api: ApiCl
         "kickoff_call": "ola",
         "provision": "eve",
     }
-    assert [t["title"] for t in onboarding["tasks"]][0] == "Kick-off call with Initech"
+    assert next(t["title"] for t in onboarding["tasks"]) == "Kick-off call with Initech"
     assert bundle_ids(api, Caller("globex", "gus", Role.ADMIN)) == []
 
 

@@ -78,16 +78,19 @@ def run_concurrently(
     callers: list[Caller] | None = None,
 ) -> list[Any]:
     """The same call from ``WRITERS`` processes at once (or one process per caller in ``callers``)."""
-    context = multiprocessing.get_context("fork")
     who = callers or [MEMBER] * WRITERS
-    start, results = context.Barrier(len(who)), context.Queue()
-    workers = [
-        context.Process(target=_writer, args=(start, results, method, path, body, headers or {}, caller))
-        for caller in who
-    ]
+    return run_forked(_writer, [(method, path, body, headers or {}, caller) for caller in who], timeout=60)
+
+
+def run_forked(target: Any, arguments: list[tuple[Any, ...]], timeout: float = 120) -> list[Any]:
+    """One forked process per entry of ``arguments``, each calling ``target(start, results, *args)``:
+    they wait for each other at ``start`` and put one answer on ``results``; returns the answers."""
+    context = multiprocessing.get_context("fork")
+    start, results = context.Barrier(len(arguments)), context.Queue()
+    workers = [context.Process(target=target, args=(start, results, *args)) for args in arguments]
     for worker in workers:
         worker.start()
-    answers = [results.get(timeout=60) for _ in workers]
+    answers = [results.get(timeout=timeout) for _ in workers]
     for worker in workers:
         worker.join(timeout=30)
     return answers

@@ -38,7 +38,8 @@ def record_handler(record: SQSRecord) -> str:
     created = sum(bundle.created for bundle in outcome.bundles)
     metrics.add_metric(name="EventBundles_created", unit="Count", value=created)
     logger.info(
-        "event delivered", extra={"bundles": [b.bundle_id for b in outcome.bundles], "created": created}
+        "event delivered",
+        extra={"bundle_ids": [b.bundle_id for b in outcome.bundles], "bundles_created": created},
     )
     return f"{created} created"
 
