@@ -229,6 +229,38 @@ def flipping_task(_reference: str) -> Operation:
     return CompleteFlippingTask()
 
 
+@dataclass
+class TriggerBundle:
+    """``POST /events`` with a new event ID: the bundle of each template the detail type triggers (the
+    renewal's ``RenewalWindowOpened`` starts one bundle) — the requests per triggered bundle."""
+
+    detail_type: str = "RenewalWindowOpened"
+    name: str = "trigger a bundle (POST /events)"
+    writes: bool = True
+    _count: int = 0
+
+    def setup(self, backend: BenchBackend) -> None:
+        pass
+
+    def prepare(self, backend: BenchBackend) -> Trial:
+        from workengine.handlers.api import dependencies as deps
+
+        (template,) = [t for t in deps.catalog().list() if t.event_trigger(self.detail_type)]
+        trigger = template.event_trigger(self.detail_type)
+        assert trigger is not None
+        roles = {task.default_assignee for task in template.tasks if task.default_assignee}
+        detail: dict[str, Any] = {trigger.anchor_field: ANCHOR_DATE}
+        if trigger.assignees_field:
+            detail[trigger.assignees_field] = dict.fromkeys(sorted(roles), USER)
+        self._count += 1
+        body = {"event_id": f"bench-{self._count}", "detail_type": self.detail_type, "detail": detail}
+        return Trial("POST", "/events", body=body, expect_status=202, reset_before_floor=True)
+
+
+def triggered_bundle(_reference: str) -> Operation:
+    return TriggerBundle()
+
+
 # Extension point: factories taking the reference template id (artifacts, jobs, reminders later).
 operation_factories: list[Callable[[str], Operation]] = [
     GetBundle,
@@ -236,6 +268,7 @@ operation_factories: list[Callable[[str], Operation]] = [
     CompleteTask,
     flipping_task,
     ListBundles,
+    triggered_bundle,
 ]
 
 
