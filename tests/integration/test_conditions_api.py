@@ -158,3 +158,32 @@ def test_a_tag_change_reevaluates_conditions_reading_bundle_tags(content: Path, 
     assert [e["actor"] for e in events if e["action"] == "condition_evaluated"] == ["system"]
     api.patch(f"/bundles/{bundle_id}", {"tags": []})
     assert tasks_of(api, bundle_id)["vip_call"]["status"] == "skipped"
+
+
+def test_a_tag_change_that_completes_the_bundle_records_when(content: Path, member: Caller) -> None:
+    # Given a VIP deal whose only open task is the VIP call
+    api = ApiClient(member)
+    response = api.post(
+        "/bundles",
+        {"template_id": "review-flow", "title": "Deal", "anchor_date": "2030-06-30",
+         "inputs": {"client": "Acme"}, "tags": ["vip"]},
+    )  # fmt: skip
+    bundle_id = response.body["bundle"]["bundle_id"]
+    while open_tasks := [
+        t
+        for k, t in tasks_of(api, bundle_id).items()
+        if k != "vip_call" and t["status"] not in {"done", "skipped"}
+    ]:
+        skipped = api.post(f"/tasks/{open_tasks[0]['task_id']}/actions", {"action": "skip", "reason": "no"})
+        assert skipped.status == 200, skipped.body
+    bundle = api.get(f"/bundles/{bundle_id}").body["bundle"]
+    assert bundle["status"] == "active" and bundle.get("completed_at") is None
+
+    # When the tag goes, the VIP call's condition is no longer met
+    done = api.patch(f"/bundles/{bundle_id}", {"tags": []}).body["bundle"]
+
+    # Then the bundle completes, with the time it did
+    assert done["status"] == "completed" and done["completed_at"] == done["updated_at"]
+    assert api.get(f"/bundles/{bundle_id}").body["bundle"]["completed_at"] == done["completed_at"]
+    retitled = api.patch(f"/bundles/{bundle_id}", {"title": "Deal, closed"}).body["bundle"]
+    assert retitled["completed_at"] == done["completed_at"]

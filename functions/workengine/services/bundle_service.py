@@ -168,6 +168,8 @@ class BundleService:
             tasks = [flips.get(task.task_id, task) for task in tasks]
             progress = bundle_progress_after(updated, template.phase_ids(), tasks)
             updated.stage, updated.status = progress.stage, progress.status
+            if progress.status_changed:
+                updated.completed_at = now if progress.status is BundleStatus.COMPLETED else None
         extra = None
         if updated.stage != bundle.stage:
             extra = self._hooks.on_stage_change(updated, tasks, now)
