@@ -333,8 +333,16 @@ class FunctionsConstruct(Construct):
         # Presigned URLs carry the signer's permissions: upload and download artifacts, download exports.
         # The bucket is versioned: downloads and archive tags name the accepted object version
         # (GetObjectVersion, PutObjectVersionTagging); archiving tags binaries for the lifecycle rule.
+        # Reopening an archived bundle takes the tag off again (DeleteObjectVersionTagging).
         self._objects(
-            self.api, artifacts, ("s3:PutObject", "s3:GetObjectVersion", "s3:PutObjectVersionTagging")
+            self.api,
+            artifacts,
+            (
+                "s3:PutObject",
+                "s3:GetObjectVersion",
+                "s3:PutObjectVersionTagging",
+                "s3:DeleteObjectVersionTagging",
+            ),
         )
         self._objects(self.api, exports, ("s3:GetObject",))
         self.api.allow(("sqs:SendMessage",), [messaging.jobs_queue.queue_arn])

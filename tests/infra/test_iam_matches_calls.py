@@ -284,6 +284,8 @@ def api(lambdas: Lambdas, world: World) -> None:
         _ok(lambdas.api("PATCH", path, {"status": "acknowledged"}, claims=MEMBER))
     _ok(lambdas.api("POST", "/exports", {"with_binaries": False}), 503)  # moto has no such function to invoke
     _ok(lambdas.api("PATCH", f"/bundles/{bundle_id}", {"status": "archived"}))
+    _ok(lambdas.api("PATCH", f"/bundles/{bundle_id}", {"status": "active"}))  # reopened: binaries untagged
+    _ok(lambdas.api("PATCH", f"/bundles/{bundle_id}", {"status": "archived"}))
 
 
 SCENARIOS: dict[str, Callable[[Lambdas, World], None]] = {

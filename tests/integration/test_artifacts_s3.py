@@ -18,9 +18,10 @@ from tests.support.api import ApiClient, Caller
 from tests.support.aws import count_requests
 from tests.support.env import use_test_env
 from tests.support.events import object_created_event
-from workengine.dal.artifact_repository import ARCHIVED_TAG_KEY
+from workengine.dal.artifact_repository import ARCHIVED_TAG_KEY, S3ArtifactStore
 from workengine.dal.aws import client
 from workengine.domain.enums import Role
+from workengine.domain.errors import ServiceUnavailableError
 from workengine.handlers.api import dependencies as deps
 from workengine.settings import get_settings
 from workengine_tools.local.assistant_backend import drain_s3_events_once
@@ -285,6 +286,38 @@ def test_archiving_a_bundle_hands_its_binaries_to_the_lifecycle_rule(s3_api: Api
         == "uploaded"
     )
     assert s3_api.get(f"/artifacts/{pending['artifact']['artifact_id']}").status == 200
+
+    # When the admin reopens it, the binary leaves the lifecycle rule again
+    reopened = s3_api.patch(
+        f"/bundles/{bundle_id}", {"status": "active"}, caller=Caller("acme", "ada", Role.ADMIN)
+    )
+    assert reopened.status == 200 and reopened.body["bundle"]["status"] == "active"
+    key = uploaded["artifact"]["s3_key"]
+    assert s3.get_object_tagging(Bucket=get_settings().bucket_name, Key=key)["TagSet"] == []
+
+
+def test_a_reopen_whose_binaries_cannot_be_untagged_stores_nothing(
+    s3_api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an archived bundle with an uploaded binary, and S3 refusing to untag it
+    ada = Caller("acme", "ada", Role.ADMIN)
+    bundle_id = _bundle(s3_api)["bundle"]["bundle_id"]
+    uploaded = _create_artifact(s3_api, bundle_id).body
+    _upload(uploaded, PDF)
+    _deliver_notifications()
+    assert s3_api.patch(f"/bundles/{bundle_id}", {"status": "archived"}, caller=ada).status == 200
+
+    def unavailable(*_args: Any, **_kwargs: Any) -> None:
+        raise ServiceUnavailableError("S3 is away", {})
+
+    monkeypatch.setattr(S3ArtifactStore, "untag_archived", unavailable)
+
+    # When the admin reopens it
+    refused = s3_api.patch(f"/bundles/{bundle_id}", {"status": "active"}, caller=ada)
+
+    # Then nothing is stored: the bundle stays archived until a retry can untag
+    assert refused.status == 503
+    assert s3_api.get(f"/bundles/{bundle_id}").body["bundle"]["status"] == "archived"
 
 
 def test_accepted_evidence_cannot_be_swapped_through_its_upload_url(s3_api: ApiClient) -> None:

@@ -75,3 +75,37 @@ def test_a_member_cannot_reopen_and_an_admin_can(api: ApiClient, admin: Caller) 
     assert reopened.status == 200 and reopened.body["bundle"]["status"] == "active"
     renamed = api.patch(f"/bundles/{bundle_id}", {"title": "back at it"})
     assert renamed.status == 200
+
+
+def test_an_admin_reopens_an_archived_bundle_and_only_to_active(api: ApiClient, admin: Caller) -> None:
+    created = _close(api, admin, "archived")
+    bundle_id = created["bundle"]["bundle_id"]
+    before = table_items()
+
+    by_member = api.patch(f"/bundles/{bundle_id}", {"status": "active"})
+    to_cancelled = api.patch(f"/bundles/{bundle_id}", {"status": "cancelled"}, caller=admin)
+    assert by_member.status == 403
+    assert (to_cancelled.status, to_cancelled.error_code) == (422, "INVALID_TRANSITION")
+    assert table_items() == before
+
+    reopened = api.patch(f"/bundles/{bundle_id}", {"status": "active"}, caller=admin)
+    assert reopened.status == 200 and reopened.body["bundle"]["status"] == "active"
+    task_id = created["tasks"][0]["task_id"]
+    assert api.patch(f"/tasks/{task_id}", {"status": "in_progress"}).status == 200
+    events = api.get(f"/bundles/{bundle_id}/events").body["items"]
+    assert [e["after"].get("status") for e in events if e["entity_type"] == "bundle"][-1] == "active"
+
+
+def test_reopening_a_bundle_whose_tasks_are_all_finished_completes_it(api: ApiClient, admin: Caller) -> None:
+    created = create(api)
+    bundle_id = created["bundle"]["bundle_id"]
+    for task in created["tasks"]:
+        skipped = api.patch(f"/tasks/{task['task_id']}", {"status": "skipped", "skip_reason": "moot"})
+        assert skipped.status == 200, skipped.body
+    finished = api.get(f"/bundles/{bundle_id}").body["bundle"]
+    assert finished["status"] == "completed" and finished["completed_at"]
+    assert api.patch(f"/bundles/{bundle_id}", {"status": "archived"}, caller=admin).status == 200
+
+    reopened = api.patch(f"/bundles/{bundle_id}", {"status": "active"}, caller=admin).body["bundle"]
+
+    assert reopened["status"] == "completed" and reopened["completed_at"] == finished["completed_at"]

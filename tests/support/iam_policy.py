@@ -135,6 +135,7 @@ _S3_ACTIONS = {
     "DeleteObject": "s3:DeleteObject",
     "PutObjectTagging": "s3:PutObjectTagging",
     "GetObjectTagging": "s3:GetObjectTagging",
+    "DeleteObjectTagging": "s3:DeleteObjectTagging",
 }
 # A call naming a VersionId is authorized as the versioned action (S3's documented mapping).
 _S3_VERSIONED_ACTIONS = {
@@ -142,6 +143,7 @@ _S3_VERSIONED_ACTIONS = {
     "s3:DeleteObject": "s3:DeleteObjectVersion",
     "s3:PutObjectTagging": "s3:PutObjectVersionTagging",
     "s3:GetObjectTagging": "s3:GetObjectVersionTagging",
+    "s3:DeleteObjectTagging": "s3:DeleteObjectVersionTagging",
 }
 # Reading a key that may not exist: without ListBucket S3 answers 403 instead of 404.
 _S3_READS = {"HeadObject", "GetObject"}

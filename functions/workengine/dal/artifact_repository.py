@@ -269,6 +269,11 @@ class S3ArtifactStore:
                 **_version_args(version_id),
             )
 
+    def untag_archived(self, key: str, version_id: str | None = None) -> None:
+        """Takes the archive mark off an object again (the only tag the service sets on binaries)."""
+        with _object_store_errors():
+            self._client.delete_object_tagging(Bucket=self.bucket, Key=key, **_version_args(version_id))
+
     def delete(self, key: str, version_id: str | None = None) -> None:
         """Deletes one version for good (no delete marker), or the key when ``version_id`` is None."""
         with _object_store_errors():

@@ -73,3 +73,11 @@ class ArtifactArchiveHooks(ServiceHooks):
             logger.warning(
                 "archived bundle's binaries were not tagged", extra={"bundle_id": bundle.bundle_id}
             )
+
+    def on_bundle_unarchived(self, bundle: Bundle) -> None:
+        """Takes the archive tag off each uploaded binary, so the lifecycle rule keeps it. Raises
+        ServiceUnavailableError when S3 is away (the service then stores nothing; a retry untags again):
+        a binary left tagged would expire with the rule."""
+        for artifact in self._artifacts.list_for_bundle(bundle.tenant_id, bundle.bundle_id):
+            if artifact.status is ArtifactStatus.UPLOADED:
+                self._store.untag_archived(artifact.s3_key, artifact.s3_version_id)

@@ -146,6 +146,11 @@ class BundleService:
         template = self._definitions.for_bundle(bundle)
         updated = self._apply_change(identity, bundle, change, template)
         now = self._clock()
+        if bundle.status in CLOSED_STATUSES and updated.status is BundleStatus.ACTIVE:
+            # Reopened: its tasks say where it stands (all of them finished: completed, not active).
+            progress = bundle_progress_after(updated, template.phase_ids(), tasks)
+            updated.stage, updated.status = progress.stage, progress.status
+            updated.completed_at = (updated.completed_at or now) if progress.status_changed else None
         updated.version = bundle.version + 1
         updated.updated_at = now
         event = audit_event(
@@ -177,6 +182,10 @@ class BundleService:
         refresh += [
             entry for entry in self._tasks_to_reindex(bundle, updated, tasks) if entry[0].task_id not in flips
         ]
+        if bundle.status is BundleStatus.ARCHIVED and updated.status is not BundleStatus.ARCHIVED:
+            # Before the reopen is stored: if S3 fails, nothing is (an untagged binary of a bundle still
+            # archived is merely kept longer), and the admin's retry untags again.
+            self._hooks.on_bundle_unarchived(updated)
         self._repository.save_changes(
             bundle=(updated, bundle.version),
             tasks=refresh[:REINDEX_IN_FIRST_WRITE],
@@ -265,9 +274,10 @@ class BundleService:
             )
         if target in CLOSED_STATUSES or current in CLOSED_STATUSES:
             identity.require(Role.ADMIN)
-        if current is BundleStatus.ARCHIVED:
+        if current is BundleStatus.ARCHIVED and target is not BundleStatus.ACTIVE:
             raise InvalidTransitionError(
-                "an archived bundle cannot change status", {"from": current.value, "to": target.value}
+                "an archived bundle can only be reopened (status active)",
+                {"from": current.value, "to": target.value},
             )
 
     def list_events(

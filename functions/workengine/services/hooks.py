@@ -36,6 +36,10 @@ class ServiceHooks:
         """Runs after an archive is stored (e.g. hand the bundle's binaries to the S3 lifecycle rule)."""
         return None
 
+    def on_bundle_unarchived(self, bundle: Bundle) -> None:
+        """Runs after an admin reopened an archived bundle (e.g. take its binaries back from the rule)."""
+        return None
+
 
 class CompositeHooks(ServiceHooks):
     """Runs several hooks: checks in order, stage-change writes merged into one transaction."""
@@ -64,6 +68,10 @@ class CompositeHooks(ServiceHooks):
     def on_bundle_archived(self, bundle: Bundle) -> None:
         for hook in self._hooks:
             hook.on_bundle_archived(bundle)
+
+    def on_bundle_unarchived(self, bundle: Bundle) -> None:
+        for hook in self._hooks:
+            hook.on_bundle_unarchived(bundle)
 
 
 def merge_writes(parts: Iterable[WriteTransaction | None]) -> WriteTransaction | None:
