@@ -24,7 +24,7 @@ from workengine.domain.event_triggers import (
 )
 from workengine.domain.identity import Identity
 from workengine.domain.instantiation import NewBundleRequest
-from workengine.domain.reminder_rules import reminder_id
+from workengine.domain.reminder_factory import bundle_reminder
 from workengine.observability import logger
 from workengine.retries import retry_while
 from workengine.services.bundle_service import BundleService, Clock, utc_now
@@ -157,13 +157,13 @@ class EventTriggerService:
                 "error": problem.message,
             },
         )
-        reminder = Reminder(
-            reminder_id=reminder_id(plan.bundle_id, ReminderKind.AUTOMATION_FAILURE),
-            tenant_id=event.tenant_id,
-            bundle_id=plan.bundle_id,
-            kind=ReminderKind.AUTOMATION_FAILURE,
-            fire_at=now,
+        reminder = bundle_reminder(
+            event.tenant_id,
+            plan.bundle_id,
+            ReminderKind.AUTOMATION_FAILURE,
             recipient=ADMINS_RECIPIENT,
+            fire_at=now,
+            created_at=now,
             message=(
                 f"the {event.detail_type} event {event.event_id} did not start a "
                 f"{plan.template.title!r} bundle: {problem.message}"
@@ -175,7 +175,6 @@ class EventTriggerService:
                 "field": problem.details.get("field"),
                 "error": problem.message,
             },
-            created_at=now,
         )
         if self._reminders.put_new_reminder(reminder):
             outcome.reminders.append(reminder)
