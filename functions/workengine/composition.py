@@ -20,6 +20,7 @@ from workengine.settings import Settings, get_settings
 if TYPE_CHECKING:
     from workengine.catalog.loader import TemplateCatalog
     from workengine.dal.artifact_repository import DynamoArtifactRepository, S3ArtifactStore
+    from workengine.dal.attention_reads import DynamoAttentionReader
     from workengine.dal.bundle_repository import DynamoBundleRepository
     from workengine.dal.reminder_repository import DynamoReminderRepository
     from workengine.domain.export_signing import ManifestSigner
@@ -220,11 +221,16 @@ class Container:
         return TaskActionService(self.bundle_repository, self.task_committer, self.page_tokens)
 
     @cached_property
-    def attention_service(self) -> AttentionService:
+    def attention_reader(self) -> DynamoAttentionReader:
         from workengine.dal.attention_reads import DynamoAttentionReader
+
+        return DynamoAttentionReader(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def attention_service(self) -> AttentionService:
         from workengine.services.attention_service import AttentionService
 
-        return AttentionService(DynamoAttentionReader(self.client("dynamodb"), self.settings.table_name))
+        return AttentionService(self.attention_reader)
 
     @cached_property
     def event_trigger_service(self) -> EventTriggerService:
