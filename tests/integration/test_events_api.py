@@ -151,3 +151,15 @@ def test_malformed_bodies_are_refused(api: ApiClient) -> None:
         answer = api.post("/events", body)
         assert (answer.status, answer.error_code) == (422, "VALIDATION_ERROR"), body
     assert bundle_ids(api) == []
+
+
+def test_an_admins_own_reminders_include_those_for_the_tenants_admins(api: ApiClient) -> None:
+    api.post("/events", with_detail(go_live="someday"))
+
+    def mine(caller: Caller) -> list[str]:
+        listed = api.get("/reminders", query={"recipient": "me"}, caller=caller)
+        assert listed.status == 200, listed.body
+        return [r["kind"] for r in listed.body["items"]]
+
+    assert mine(ADMIN) == ["automation_failure", "automation_failure"]
+    assert mine(Caller("acme", "mia", Role.MEMBER)) == []

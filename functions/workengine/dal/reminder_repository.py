@@ -283,11 +283,11 @@ class DynamoReminderRepository:
         kind: ReminderKind | None,
         limit: int,
         cursor: Cursor | None,
-        recipient: str | None = None,
+        recipients: Sequence[str] | None = None,
     ) -> Page[Reminder]:
         """One Query: a bundle's partition (``R#`` prefix), else the tenant listing, newest first.
-        ``kind`` and ``recipient`` filter the listing; the page is filled up to ``limit`` within the
-        read budget of ``TableReader.query_filled_page``."""
+        ``kind`` and ``recipients`` (any of them) filter the listing; the page is filled up to ``limit``
+        within the read budget of ``TableReader.query_filled_page``."""
         extra: dict[str, Any] = {}
         values: dict[str, Any] = {}
         if bundle_id:
@@ -305,10 +305,13 @@ class DynamoReminderRepository:
             names["#kind"] = "kind"
             values[":kind"] = {"S": kind.value}
             filters.append("#kind = :kind")
-        if recipient is not None:
+        if recipients:
             names["#recipient"] = "recipient"
-            values[":recipient"] = {"S": recipient}
-            filters.append("#recipient = :recipient")
+            placeholders = []
+            for index, recipient in enumerate(recipients):
+                values[f":recipient{index}"] = {"S": recipient}
+                placeholders.append(f":recipient{index}")
+            filters.append(f"#recipient IN ({', '.join(placeholders)})")
         query = {
             "KeyConditionExpression": condition,
             "ExpressionAttributeNames": names,

@@ -34,9 +34,6 @@ ENGINE_EVENT_SOURCE = "workengine"
 ENGINE_DETAIL_TYPES = frozenset({"ReminderCreated"})
 # Who creates a bundle for an event that arrived on the bus (HTTP: the caller).
 EVENTS_ACTOR = "system:events"
-# There is no directory of a tenant's people: a reminder for "the tenant's admins" is addressed to the
-# role, and admins list it with ``GET /reminders?recipient=role:admin``.
-ADMINS_RECIPIENT = "role:admin"
 # Detail keys with a fixed meaning: a template's trigger may not map them to anchor, inputs or assignees.
 TENANT_DETAIL_FIELD = "tenant_id"
 EVENT_ID_DETAIL_FIELD = "event_id"

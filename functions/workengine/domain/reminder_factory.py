@@ -17,6 +17,10 @@ from workengine.domain.entities import Bundle, Reminder, Task
 from workengine.domain.enums import ReminderKind
 from workengine.domain.reminder_rules import reminder_id
 
+# There is no directory of a tenant's people: reminders for "the tenant's admins" (an event that could not
+# start a bundle) are addressed to the role. An admin's ``GET /reminders?recipient=me`` includes them.
+ADMINS_RECIPIENT = "role:admin"
+
 
 def task_reminder(
     task: Task,

@@ -14,7 +14,6 @@ from workengine.domain.entities import Reminder, today_utc
 from workengine.domain.enums import ReminderKind, Role
 from workengine.domain.errors import ValidationFailedError
 from workengine.domain.event_triggers import (
-    ADMINS_RECIPIENT,
     EVENTS_ACTOR,
     EventRejectedError,
     Kickoff,
@@ -24,7 +23,7 @@ from workengine.domain.event_triggers import (
 )
 from workengine.domain.identity import Identity
 from workengine.domain.instantiation import NewBundleRequest
-from workengine.domain.reminder_factory import bundle_reminder
+from workengine.domain.reminder_factory import ADMINS_RECIPIENT, bundle_reminder
 from workengine.observability import logger
 from workengine.retries import retry_while
 from workengine.services.bundle_service import BundleService, Clock, utc_now

@@ -7,6 +7,7 @@ from workengine.domain.entities import Reminder
 from workengine.domain.enums import ReminderKind, ReminderStatus, Role
 from workengine.domain.errors import ForbiddenError, ValidationFailedError
 from workengine.domain.identity import Identity
+from workengine.domain.reminder_factory import ADMINS_RECIPIENT
 from workengine.services.bundle_service import Clock, utc_now
 from workengine.services.pagination import PageTokenCodec
 
@@ -32,13 +33,18 @@ class ReminderService:
         next_token: str | None,
         recipient: str | None = None,
     ) -> tuple[list[Reminder], str | None]:
-        """``recipient="me"`` means the caller."""
+        """``recipient="me"`` means the caller, and for an admin also what is addressed to the tenant's
+        admins (``role:admin``)."""
         identity.require(Role.VIEWER)
-        who = identity.user_id if recipient == "me" else recipient
-        scope = f"reminders:{bundle_id or ''}:{kind.value if kind else ''}:{who or ''}"
+        who: list[str] | None = [recipient] if recipient is not None else None
+        if recipient == "me":
+            who = [identity.user_id]
+            if identity.role.at_least(Role.ADMIN):
+                who.append(ADMINS_RECIPIENT)
+        scope = f"reminders:{bundle_id or ''}:{kind.value if kind else ''}:{','.join(who or [])}"
         cursor = self._tokens.decode(next_token, identity.tenant_id, scope)
         page = self._repository.list_reminders(
-            identity.tenant_id, bundle_id=bundle_id, kind=kind, limit=limit, cursor=cursor, recipient=who
+            identity.tenant_id, bundle_id=bundle_id, kind=kind, limit=limit, cursor=cursor, recipients=who
         )
         return page.items, self._tokens.encode(identity.tenant_id, scope, page.cursor)
 

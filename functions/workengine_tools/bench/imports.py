@@ -35,6 +35,7 @@ ENTRY_MODULES: tuple[str, ...] = (
     "workengine.handlers.jobs_worker",
     "workengine.handlers.artifact_uploaded",
     "workengine.handlers.export_worker",
+    "workengine.handlers.event_trigger",
 )
 # Heavy or development-only packages no Lambda entry module should import at cold start.
 UNWANTED_AT_COLD_START: tuple[str, ...] = (
@@ -82,6 +83,9 @@ def probe_env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     env.setdefault("AWS_LAMBDA_FUNCTION_NAME", "bench")  # Powertools behaves as in Lambda
+    # A Lambda's cold start refuses development fallbacks; the stack sets these (the secret by ARN).
+    env.setdefault("WORKENGINE_PAGINATION_SECRET", "bench-only-pagination-secret-0123456789")
+    env.setdefault("WORKENGINE_EXPORT_FUNCTION_NAME", "bench-export-worker")
     env.pop("POWERTOOLS_TRACE_DISABLED", None)
     return env
 
