@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from workengine.dal.attention_reads import DynamoAttentionReader
     from workengine.dal.bundle_repository import DynamoBundleRepository
     from workengine.dal.reminder_repository import DynamoReminderRepository
+    from workengine.dal.stats_repository import DynamoStatsRepository
     from workengine.domain.export_signing import ManifestSigner
     from workengine.services.approval_service import ApprovalService
     from workengine.services.artifact_service import ArtifactService
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from workengine.services.attention_service import AttentionService
     from workengine.services.bundle_service import BundleService
     from workengine.services.condition_sweep import ConditionSweep
+    from workengine.services.drift_service import DriftService
     from workengine.services.event_trigger_service import EventTriggerService
     from workengine.services.export_service import ExportDispatcher, ExportService, TenantExporter
     from workengine.services.hooks import ServiceHooks
@@ -40,12 +42,14 @@ if TYPE_CHECKING:
     from workengine.services.preference_service import PreferenceService
     from workengine.services.reminder_service import ReminderService
     from workengine.services.schedule_service import ScheduleService
+    from workengine.services.stats_aggregator import StatsAggregator
     from workengine.services.sweep_service import SweepService
     from workengine.services.sweep_work import SweepHandover
     from workengine.services.task_action_service import TaskActionService
     from workengine.services.task_commit import TaskCommitter
     from workengine.services.task_service import TaskService
     from workengine.services.template_service import TemplateService
+    from workengine.services.template_stats_service import TemplateStatsService
     from workengine.services.upload_expiry import UploadExpiryService
 
 # Collaborators built on the template catalog: ``reload_catalog`` drops them with it.
@@ -63,6 +67,8 @@ CATALOG_DEPENDENTS = (
     "event_trigger_service",
     "condition_sweep",
     "sweep_service",
+    "template_stats_service",
+    "drift_service",
 )
 
 
@@ -243,6 +249,32 @@ class Container:
         from workengine.services.template_service import TemplateService
 
         return TemplateService(self.catalog)
+
+    # -- template statistics and drift (kept from the table's stream) --
+
+    @cached_property
+    def stats_repository(self) -> DynamoStatsRepository:
+        from workengine.dal.stats_repository import DynamoStatsRepository
+
+        return DynamoStatsRepository(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def stats_aggregator(self) -> StatsAggregator:
+        from workengine.services.stats_aggregator import StatsAggregator
+
+        return StatsAggregator(self.stats_repository, self.bundle_repository)
+
+    @cached_property
+    def template_stats_service(self) -> TemplateStatsService:
+        from workengine.services.template_stats_service import TemplateStatsService
+
+        return TemplateStatsService(self.stats_repository, self.pinned_definitions)
+
+    @cached_property
+    def drift_service(self) -> DriftService:
+        from workengine.services.drift_service import DriftService
+
+        return DriftService(self.stats_repository, self.pinned_definitions)
 
     # -- artifacts and assistant jobs --
 

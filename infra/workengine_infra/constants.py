@@ -54,6 +54,7 @@ JOBS_WORKER_HANDLER = "workengine.handlers.jobs_worker.lambda_handler"
 ARTIFACT_UPLOADED_HANDLER = "workengine.handlers.artifact_uploaded.lambda_handler"
 EXPORT_WORKER_HANDLER = "workengine.handlers.export_worker.lambda_handler"
 EVENT_TRIGGER_HANDLER = "workengine.handlers.event_trigger.lambda_handler"
+STATS_AGGREGATOR_HANDLER = "workengine.handlers.stats_aggregator.lambda_handler"
 
 # ---- storage layout (object key prefixes the runtime writes under) ------------------------------------
 ARTIFACTS_PREFIX = "tenants/"  # workengine.services.artifact_service.artifact_key (tests check it)
@@ -83,6 +84,15 @@ DLQ_RETENTION_DAYS = 14
 EVENT_TRIGGER_TIMEOUT_SECONDS = 60
 EVENT_TRIGGER_BATCH_SIZE = 10
 EVENT_TRIGGER_MAX_RECEIVE_COUNT = 3  # = workengine_tools.local.event_triggers.MAX_RECEIVES (tests check it)
+# The table's stream → statistics aggregator: a failing batch is bisected and retried, and a record still
+# failing after STREAM_RETRY_ATTEMPTS (or older than STREAM_MAX_RECORD_AGE_HOURS) goes to its DLQ. Both
+# stay well inside the aggregator's 7-day replay markers (workengine.dal.stats_repository).
+STREAM_BATCH_SIZE = 100
+STREAM_RETRY_ATTEMPTS = 10
+STREAM_MAX_RECORD_AGE_HOURS = 24
+STATS_AGGREGATOR_TIMEOUT_SECONDS = 60
+# Only bundle and task items move statistics: the mapping drops every other record before invoking.
+STREAM_ENTITY_TYPES = ("bundle", "task")
 
 # ---- API ----------------------------------------------------------------------------------------------
 PUBLIC_ROUTES = ("GET /health", "GET /openapi.json", "GET /docs")
@@ -99,3 +109,4 @@ DURATION_ALARMED_FUNCTIONS = ("export_worker",)  # keys of FunctionsConstruct.al
 DURATION_ALARM_FRACTION = 0.8  # alarm when the longest run of a period reaches 80% of the timeout
 API_5XX_ALARM_THRESHOLD = 5  # 5xx responses per 5 minutes
 ALARM_PERIOD_MINUTES = 5
+ITERATOR_AGE_ALARM_SECONDS = 300  # statistics more than 5 minutes behind the table

@@ -80,6 +80,8 @@ class DataConstruct(Construct):
                 point_in_time_recovery_enabled=True
             ),
             time_to_live_attribute=TTL_ATTRIBUTE,
+            # the statistics aggregator reads every change (workengine.dal.table: StreamSpecification)
+            stream=dynamodb.StreamViewType(definition["StreamSpecification"]["StreamViewType"]),
             deletion_protection=prod,
             removal_policy=removal,
         )

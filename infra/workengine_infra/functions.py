@@ -160,6 +160,15 @@ EVENT_TRIGGER = FunctionSpec(
         )
     ),
 )
+STATS_AGGREGATOR = FunctionSpec(
+    "StatsAggregator",
+    c.STATS_AGGREGATOR_HANDLER,
+    "Template statistics from the table's stream",
+    256,
+    Duration.seconds(c.STATS_AGGREGATOR_TIMEOUT_SECONDS),
+    # a task's bundle (its template version); the counted-change marker and the counter ADDs
+    TableAccess(("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")),
+)
 
 
 class WorkEngineFunction(Construct):
@@ -311,6 +320,10 @@ class FunctionsConstruct(Construct):
         self.artifact_uploaded = make(ARTIFACT_UPLOADED, dead_letter=self.artifact_uploaded_dlq)
         # Fed by the trigger queue (EventTriggerRule): failures are retried by the queue, then its DLQ.
         self.event_trigger = make(EVENT_TRIGGER)
+        self.stats_dlq = dead_letter_queue(
+            self, "StatsAggregatorDeadLetterQueue", target_of="the statistics aggregator's stream mapping"
+        )
+        self.stats_aggregator = make(STATS_AGGREGATOR)
         self.all: dict[str, WorkEngineFunction] = {
             "api": self.api,
             "sweep": self.sweep,
@@ -319,11 +332,13 @@ class FunctionsConstruct(Construct):
             "artifact_uploaded": self.artifact_uploaded,
             "export_worker": self.export_worker,
             "event_trigger": self.event_trigger,
+            "stats_aggregator": self.stats_aggregator,
         }
         self.dead_letter_queues: dict[str, sqs.IQueue] = {
             "export": self.export_dlq,
             "sweep-function": self.sweep_dlq,
             "artifact-uploaded-function": self.artifact_uploaded_dlq,
+            "stats-aggregator-stream": self.stats_dlq,
         }
 
         # ---- grants ----------------------------------------------------------------------------------
@@ -372,6 +387,8 @@ class FunctionsConstruct(Construct):
                 ("bedrock:InvokeModel",), bedrock_model_arns(Stack.of(self), bedrock_model_id)
             )
 
+        self._stream_source(self.stats_aggregator, data)
+
         # HeadObject/GetObject of the reported version to check and hash the upload; DeleteObjectVersion
         # to drop a refused version or a write to accepted evidence. The upload may be gone (or never
         # made): ListBucket makes S3 answer 404 instead of 403 for a missing key.
@@ -386,6 +403,36 @@ class FunctionsConstruct(Construct):
         # Binaries of pending or deleted artifacts are absent: ListBucket turns their 403 into a 404.
         self._objects(self.export_worker, artifacts, ("s3:GetObject", "s3:GetObjectVersion"))
         self._list(self.export_worker, artifacts)
+
+    def _stream_source(self, fn: WorkEngineFunction, data: DataConstruct) -> None:
+        """The table's stream → ``fn``, bundle and task records only. Partial batch failures resume the
+        shard at the failing record; a failing batch is bisected; what still fails is described in the
+        DLQ (the mapping's on-failure destination)."""
+        Validations.of(fn.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and dynamodb:ListStreams "
+                "(the stream event source) have no resource-level permissions; the wildcard resource is on "
+                "those three actions only (the stream is read through its own ARN).",
+            )
+        )
+        entity_types = lambda_.FilterRule.or_(*c.STREAM_ENTITY_TYPES)
+        fn.function.add_event_source(
+            sources.DynamoEventSource(
+                data.table,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=c.STREAM_BATCH_SIZE,
+                bisect_batch_on_error=True,
+                report_batch_item_failures=True,
+                retry_attempts=c.STREAM_RETRY_ATTEMPTS,
+                max_record_age=Duration.hours(c.STREAM_MAX_RECORD_AGE_HOURS),
+                on_failure=sources.SqsDlq(self.stats_dlq),
+                filters=[
+                    lambda_.FilterCriteria.filter({"dynamodb": {image: {"entity_type": {"S": entity_types}}}})
+                    for image in ("NewImage", "OldImage")
+                ],
+            )
+        )
 
     def _table(self, fn: WorkEngineFunction, access: TableAccess) -> None:
         table_arn = self._data.table.table_arn

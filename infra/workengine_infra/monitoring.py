@@ -1,5 +1,5 @@
-"""Monitoring: alarms on function errors and throttles, export duration near its timeout, table
-throttling, dead-letter queue depth and API 5xx, all
+"""Monitoring: alarms on function errors and throttles, export duration near its timeout, stream
+iterator age, table throttling, dead-letter queue depth and API 5xx, all
 notifying one encrypted SNS topic (optionally with an e-mail subscription)."""
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class MonitoringConstruct(Construct):
         alarm_email: str | None,
         table: dynamodb.ITable,
         timeouts: dict[str, Duration],
+        stream_consumers: dict[str, lambda_.IFunction] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         # CloudWatch can only publish to a topic encrypted with a customer managed key it may use.
@@ -58,6 +59,13 @@ class MonitoringConstruct(Construct):
                 f"{name}-duration-near-timeout",
                 functions[name].metric_duration(period=PERIOD, statistic="Maximum"),
                 threshold=limit_ms,
+            )
+        # A stream consumer falling behind (failing records retried, or too slow) shows as iterator age.
+        for name, fn in (stream_consumers or {}).items():
+            self._alarm(
+                f"{name}-iterator-age",
+                fn.metric("IteratorAge", period=PERIOD, statistic="Maximum"),
+                threshold=c.ITERATOR_AGE_ALARM_SECONDS * 1000,
             )
         # On-demand tables throttle too (partition limits, sudden 2x peaks): reads and writes.
         for kind in ("Read", "Write"):

@@ -106,6 +106,7 @@ class WorkEngineStack(Stack):
             alarm_email=config.alarm_email,
             table=self.data.table,
             timeouts={name: fn.spec.timeout for name, fn in self.functions.all.items()},
+            stream_consumers={"stats_aggregator": self.functions.stats_aggregator.function},
         )
         self._outputs()
 

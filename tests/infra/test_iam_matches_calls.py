@@ -39,6 +39,7 @@ from workengine.domain.export_format import ExportRun
 from workengine.handlers.api import dependencies as deps
 from workengine_infra import constants as c
 from workengine_tools.local.events import LocalLambdaContext, http_api_event
+from workengine_tools.local.stream_drain import lambda_record
 
 TENANT = "acme"
 ADMIN = {"sub": "ada", "custom:tenant_id": TENANT, "custom:role": "admin"}
@@ -52,6 +53,10 @@ DESTINATION_ACTIONS = {
     "lambda": "lambda:InvokeFunction",
     "events": "events:PutEvents",
 }
+# What the Lambda service reads a DynamoDB stream with (ListStreams has no resource-level permission).
+EVENT_SOURCE_STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
+# An event source mapping's on-failure queue: the service checks it and sends the batch description.
+ON_FAILURE_QUEUE_ACTIONS = ("sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl")
 EVENT_SOURCE_SQS_ACTIONS = (
     "sqs:ReceiveMessage",
     "sqs:ChangeMessageVisibility",
@@ -288,6 +293,30 @@ def api(lambdas: Lambdas, world: World) -> None:
     _ok(lambdas.api("PATCH", f"/bundles/{bundle_id}", {"status": "archived"}))
 
 
+def stats_aggregator(lambdas: Lambdas, world: World) -> None:
+    """The table's stream so far (bundles created, tasks changed, a bundle archived) plus a task done,
+    delivered as the event source mapping does: counted changes, the task's bundle looked up."""
+    body = {"template_id": "newsletter-issue", "title": "Newsletter June", "anchor_date": "2026-06-15",
+            "assignees": {"owner": "mia", "editor": "mia"}}  # fmt: skip
+    task = _task(_ok(lambdas.api("POST", "/bundles", body), 201), "pick_theme")
+    done = {"status": "done", "proof": {"comment": "spring theme"}}
+    _ok(lambdas.api("PATCH", f"/tasks/{task['task_id']}", done, claims=MEMBER))
+    table = next(k for k, v in lambdas.stack.resources.items() if v["Type"] == "AWS::DynamoDB::Table")
+    arn = lambdas.stack.resolve({"Fn::GetAtt": [table, "StreamArn"]})
+    streams = lambdas.stack.client("dynamodbstreams")
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)["Records"]
+    wanted = [lambda_record(r, arn) for r in records if _entity_type(r) in c.STREAM_ENTITY_TYPES]
+    result = lambdas.invoke(c.STATS_AGGREGATOR_HANDLER, {"Records": wanted})
+    assert result == {"batchItemFailures": []}, result
+
+
+def _entity_type(record: dict[str, Any]) -> str:
+    image = record["dynamodb"].get("NewImage") or record["dynamodb"].get("OldImage") or {}
+    return str(image.get("entity_type", {}).get("S", ""))
+
+
 SCENARIOS: dict[str, Callable[[Lambdas, World], None]] = {
     c.ARTIFACT_UPLOADED_HANDLER: artifact_uploaded,
     c.EXPORT_WORKER_HANDLER: export_worker,
@@ -296,6 +325,7 @@ SCENARIOS: dict[str, Callable[[Lambdas, World], None]] = {
     c.SWEEP_WORKER_HANDLER: sweep_worker,
     c.EVENT_TRIGGER_HANDLER: event_trigger,
     c.API_HANDLER: api,
+    c.STATS_AGGREGATOR_HANDLER: stats_aggregator,
 }
 
 
@@ -338,7 +368,15 @@ def _platform_needs(stack: MotoStack, function_id: str) -> list[Need]:
             continue
         if resource["Type"] == "AWS::Lambda::EventSourceMapping":
             source = resolve(props["EventSourceArn"], stack)
-            needs += [Need(action, source, why="event source mapping") for action in EVENT_SOURCE_SQS_ACTIONS]
+            if source.startswith("arn:aws:dynamodb:"):
+                needs += [Need(a, source, why="stream event source") for a in EVENT_SOURCE_STREAM_ACTIONS]
+                needs.append(Need("dynamodb:ListStreams", "*", why="stream event source"))
+            else:
+                needs += [Need(a, source, why="event source mapping") for a in EVENT_SOURCE_SQS_ACTIONS]
+            on_failure = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+            if on_failure:
+                queue = resolve(on_failure, stack)
+                needs += [Need(a, queue, why="on-failure queue") for a in ON_FAILURE_QUEUE_ACTIONS]
         if resource["Type"] == "AWS::Lambda::EventInvokeConfig":
             for outcome in ("OnFailure", "OnSuccess"):
                 destination = props.get("DestinationConfig", {}).get(outcome, {}).get("Destination")

@@ -29,6 +29,7 @@ HANDLERS = {
     c.ARTIFACT_UPLOADED_HANDLER,
     c.EXPORT_WORKER_HANDLER,
     c.EVENT_TRIGGER_HANDLER,
+    c.STATS_AGGREGATOR_HANDLER,
 }
 
 
@@ -366,6 +367,22 @@ def event_source_of(synth: Synthesized, handler: str) -> dict[str, Any]:
     )[1]
 
 
+def test_the_table_stream_feeds_the_statistics_aggregator_with_failures_kept(dev: Synthesized) -> None:
+    (table,) = dev.of_type("AWS::DynamoDB::Table").values()
+    assert table["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    mapping = event_source_of(dev, c.STATS_AGGREGATOR_HANDLER)["Properties"]
+    assert mapping["EventSourceArn"]["Fn::GetAtt"][1] == "StreamArn"
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["StartingPosition"] == "TRIM_HORIZON"
+    assert mapping["MaximumRetryAttempts"] == c.STREAM_RETRY_ATTEMPTS
+    destination = mapping["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+    assert dev.resources[destination]["Type"] == "AWS::SQS::Queue"
+    patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    kinds = {"entity_type": {"S": ["bundle", "task"]}}
+    assert patterns == [{"dynamodb": {"NewImage": kinds}}, {"dynamodb": {"OldImage": kinds}}]
+
+
 def test_schedule_targets_the_sweep_with_dlq_and_retries(dev: Synthesized) -> None:
     sweep_id = function_id(dev, c.SWEEP_HANDLER)
     Template.from_json(dev.template).has_resource_properties(
@@ -543,8 +560,11 @@ def test_no_wildcard_actions_and_wildcard_resources_only_for_xray(dev: Synthesiz
             assert not [a for a in actions if a == "*" or a.endswith(":*")], (key, actions)
             for resource in as_list(statement["Resource"]):
                 if resource == "*":
-                    # X-Ray trace submission has no resource-level permissions (the one AWS exception)
-                    assert set(actions) <= XRAY_ACTIONS, (key, actions)
+                    # X-Ray trace submission and (for the stream consumer) ListStreams have no
+                    # resource-level permissions
+                    stream_reader = key.startswith("FunctionsStatsAggregator")
+                    allowed = XRAY_ACTIONS | ({"dynamodb:ListStreams"} if stream_reader else set())
+                    assert set(actions) <= allowed, (key, actions)
                 else:
                     # every other resource is one of this stack's (or a Bedrock model ARN, when enabled)
                     assert referenced_ids(resource) & in_stack, (key, resource)
@@ -629,9 +649,10 @@ def test_alarms_cover_errors_throttles_dlqs_and_api_5xx(dev: Synthesized) -> Non
     assert by_metric["Throttles"] == function_ids
     dlq_ids = {k for k, v in dev.of_type("AWS::SQS::Queue").items() if "RedrivePolicy" not in v["Properties"]}
     # jobs, export, sweep target, upload-rule target, sweep function, artifact-uploaded function, sweep work,
-    # event triggers
-    assert len(dlq_ids) == 8
+    # event triggers, statistics stream
+    assert len(dlq_ids) == 9
     assert by_metric["ApproximateNumberOfMessagesVisible"] == dlq_ids
+    assert by_metric["IteratorAge"] == {function_id(dev, c.STATS_AGGREGATOR_HANDLER)}
     assert "5xx" in by_metric
 
 

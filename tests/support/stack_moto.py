@@ -113,8 +113,8 @@ class MotoStack:
 
 def _table(stack: MotoStack, logical_id: str) -> Physical:
     name = _name(stack, logical_id)
-    stack.client("dynamodb").create_table(**create_table_kwargs(name))
-    return Physical(name, {"Arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"})
+    created = stack.client("dynamodb").create_table(**create_table_kwargs(name))["TableDescription"]
+    return Physical(name, {"Arn": created["TableArn"], "StreamArn": created["LatestStreamArn"]})
 
 
 def _bucket(stack: MotoStack, logical_id: str) -> Physical:

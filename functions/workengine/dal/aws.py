@@ -32,3 +32,15 @@ def client(service: str) -> Any:
     config = _S3_CONFIG if service == "s3" else _CONFIG
     with _CREATE_LOCK:
         return session().client(service, config=config)  # type: ignore[call-overload]
+
+
+# botocore resolves DynamoDB account-ID based endpoints; moto's DynamoDB Streams emulation answers those
+# with 404 "Not yet implemented" (botocore 1.44). Only tooling reads a stream itself (the local server's
+# drain; in AWS the event source mapping does), so its client never uses them.
+_STREAMS_CONFIG = _CONFIG.merge(Config(account_id_endpoint_mode="disabled"))
+
+
+def streams_client() -> Any:
+    """A DynamoDB Streams client (``account_id_endpoint_mode="disabled"``, see above)."""
+    with _CREATE_LOCK:
+        return session().client("dynamodbstreams", config=_STREAMS_CONFIG)

@@ -12,6 +12,7 @@ from typing import Any
 PK = "pk"
 SK = "sk"
 TTL_ATTRIBUTE = "expiration"  # also the Powertools idempotency expiry attribute
+STREAM_VIEW_TYPE = "NEW_AND_OLD_IMAGES"
 
 GSI_ASSIGNEE = "gsi_assignee"  # my tasks: assignee → status → due date
 GSI_BUNDLES = "gsi_bundles"  # bundles of a tenant by status → created; open tasks by escalation target
@@ -70,6 +71,9 @@ def create_table_kwargs(table_name: str) -> dict[str, Any]:
             {"AttributeName": name, "AttributeType": "S"} for name in sorted(attributes)
         ],
         "GlobalSecondaryIndexes": gsis,
+        # The change stream feeds the statistics aggregator (handlers/stats_aggregator.py): it compares
+        # each bundle's and task's image before and after a change.
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": STREAM_VIEW_TYPE},
     }
 
 
@@ -154,3 +158,23 @@ def preferences_sk(user_id: str) -> str:
 
 def deferred_sk(bundle_id: str, reminder_id: str) -> str:
     return f"N#{bundle_id}#{reminder_id}"
+
+
+# Template statistics (services/stats_aggregator.py): one counters item per template version the tenant
+# ran (sk "V#<version>") and one for all versions (sk "ALL"), in one partition per tenant and template.
+STATS_VERSION_SK_PREFIX = "V#"
+STATS_ALL_SK = "ALL"
+
+
+def stats_pk(tenant_id: str, template_id: str) -> str:
+    return f"T#{tenant_id}#STATS#{template_id}"
+
+
+def stats_version_sk(template_version: str) -> str:
+    return f"{STATS_VERSION_SK_PREFIX}{template_version}"
+
+
+def stats_applied_pk(tenant_id: str, bundle_id: str) -> str:
+    """Which changes of a bundle's items the statistics already counted (one item per change, with a
+    time to live): apart from the bundle's own partition, so bundle reads and exports never see them."""
+    return f"T#{tenant_id}#STATSLOG#{bundle_id}"

@@ -77,18 +77,25 @@ class PinnedDefinitions:
     def find(self, bundle: Bundle) -> WorkflowTemplate | None:
         """The definition ``bundle`` was created from: from this container's cache, the catalog when it
         still holds that exact version, else one GetItem of the stored pin (cached from then on)."""
-        key = (bundle.template_id, bundle.template_version)
+        pinned = self.for_version(bundle.tenant_id, bundle.template_id, bundle.template_version)
+        # Bundles created before definitions were pinned run on the catalog's template.
+        return pinned if pinned is not None else self._catalog.get(bundle.template_id)
+
+    def for_version(self, tenant_id: str, template_id: str, template_version: str) -> WorkflowTemplate | None:
+        """The definition pinned as ``template_version`` for the tenant: from this container's cache, the
+        catalog when it still holds that exact version, else one GetItem of the stored pin (cached from
+        then on); None when the tenant never stored that version."""
+        key = (template_id, template_version)
         cached = self._by_version.get(key)
         if cached is not None:
             return cached
-        current = self._catalog.get(bundle.template_id)
-        if current is not None and self.current_version(current) == bundle.template_version:
+        current = self._catalog.get(template_id)
+        if current is not None and self.current_version(current) == template_version:
             return current
-        pin = self._store.get_definition(bundle.tenant_id, bundle.template_id, bundle.template_version)
-        if pin is not None:
-            template = WorkflowTemplate.model_validate(pin.definition)
-            self._by_version[key] = template
-            self._stored.add((bundle.tenant_id, bundle.template_id, bundle.template_version))
-            return template
-        # Bundles created before definitions were pinned run on the catalog's template.
-        return current
+        pin = self._store.get_definition(tenant_id, template_id, template_version)
+        if pin is None:
+            return None
+        template = WorkflowTemplate.model_validate(pin.definition)
+        self._by_version[key] = template
+        self._stored.add((tenant_id, template_id, template_version))
+        return template

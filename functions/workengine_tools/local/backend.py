@@ -13,6 +13,9 @@ from workengine.settings import Settings
 
 
 def provision(settings: Settings) -> None:
+    from workengine_tools.local.moto_streams import share_stream_records
+
+    share_stream_records()  # the backend is moto, in this process (the local server, tests, the bench)
     dynamodb = client("dynamodb")
     _ignore_exists(lambda: dynamodb.create_table(**create_table_kwargs(settings.table_name)))
     dynamodb.get_waiter("table_exists").wait(TableName=settings.table_name)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from workengine.services.artifact_service import ArtifactService
     from workengine.services.attention_service import AttentionService
     from workengine.services.bundle_service import BundleService
+    from workengine.services.drift_service import DriftService
     from workengine.services.event_trigger_service import EventTriggerService
     from workengine.services.export_service import ExportService
     from workengine.services.hooks import ServiceHooks
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from workengine.services.task_commit import TaskCommitter
     from workengine.services.task_service import TaskService
     from workengine.services.template_service import TemplateService
+    from workengine.services.template_stats_service import TemplateStatsService
 
 __all__ = ["check_cold_start", "current_identity", "reload_catalog", "reset"]
 
@@ -147,3 +149,11 @@ def preference_service() -> PreferenceService:
 
 def event_trigger_service() -> EventTriggerService:
     return container().event_trigger_service
+
+
+def template_stats_service() -> TemplateStatsService:
+    return container().template_stats_service
+
+
+def drift_service() -> DriftService:
+    return container().drift_service

@@ -15,6 +15,8 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
     "GET /health": (),
     "GET /templates": (),
     "GET /templates/{template_id}": ("TEMPLATE_NOT_FOUND",),
+    "GET /templates/{template_id}/stats": ("TEMPLATE_NOT_FOUND",),
+    "GET /templates/{template_id}/drift": ("TEMPLATE_NOT_FOUND",),
     "POST /bundles": ("TEMPLATE_NOT_FOUND", "IDEMPOTENCY_CONFLICT"),
     "GET /bundles": (),
     "GET /bundles/{bundle_id}": (),
