@@ -9,12 +9,14 @@ import json
 import os
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
+
 from tests.e2e.test_local_server import E2E_SECRET, REPO, Http, LocalStack, local_stack, server, wait_for
 from workengine.domain.event_triggers import triggered_bundle_id
+from workengine.settings import DEFAULT_EVENT_TRIGGERS_QUEUE_NAME
 from workengine_tools.local.tokens import issue_token
 
 __all__ = ["local_stack", "server"]
@@ -33,6 +35,19 @@ def events_put(stack: LocalStack, detail: dict[str, Any]) -> dict[str, Any]:
     assert done.returncode == 0, done.stderr
     summary: dict[str, Any] = json.loads(done.stdout)
     return summary
+
+
+def trigger_queue_drained(stack: LocalStack) -> bool:
+    """The local trigger queue holds nothing, not even a message being handled (the second bus event
+    has been delivered to the trigger handler)."""
+    sqs = boto3.client(
+        "sqs", endpoint_url=stack.moto_endpoint, region_name="us-east-1",
+        aws_access_key_id="e2e", aws_secret_access_key="e2e",
+    )  # fmt: skip
+    url = sqs.get_queue_url(QueueName=DEFAULT_EVENT_TRIGGERS_QUEUE_NAME)["QueueUrl"]
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    return all(attributes[name] == "0" for name in names)
 
 
 def renewal(**changes: Any) -> dict[str, Any]:
@@ -81,7 +96,7 @@ def test_a_renewal_event_put_on_the_bus_starts_the_renewal_bundle_once(local_sta
     assert status == 202 and answer == {
         "bundles": [{"bundle_id": expected_id, "template_id": "customer-renewal"}]
     }
-    time.sleep(3)  # the trigger loop has taken the second bus event by now
+    assert wait_for(lambda: trigger_queue_drained(local_stack), timeout=60)
     assert [b["bundle_id"] for b in bundles()] == [expected_id]
 
     # When an event arrives whose renewal date is not a date
