@@ -15,6 +15,9 @@ import threading
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+# Every function calls AWS on its first invocation: boto3 is imported with the container, at init, not
+# left for the first request to pay.
+from workengine.dal.aws import client as aws_client
 from workengine.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -102,9 +105,7 @@ class Container:
     def client(self, service: str) -> Any:
         with self._clients_lock:
             if service not in self._clients:
-                from workengine.dal.aws import client
-
-                self._clients[service] = client(service)
+                self._clients[service] = aws_client(service)
             return self._clients[service]
 
     # -- content --

@@ -32,10 +32,11 @@ def utc_iso(value: datetime) -> str:
 class Entity(BaseModel):
     """Pydantic serialises aware UTC datetimes as ``...Z`` in JSON mode."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
 class RequiredLinkState(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     name: str
     title: str
     url: str | None = None
@@ -69,6 +70,7 @@ class Bundle(Entity):
 
 
 class Proof(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     url: str | None = None
     artifact_ids: list[str] = Field(default_factory=list)
     comment: str | None = None
@@ -89,6 +91,8 @@ class Proof(BaseModel):
 class ApprovalGate(BaseModel):
     """A task's approval rule, copied from its definition at instantiation. ``approvers`` holds role
     names and ``user:<id>`` entries; ``on_reject`` is the task_id of the rework task."""
+
+    model_config = ConfigDict(defer_build=True)
 
     approvers: list[str]
     required: int = 1
@@ -113,6 +117,8 @@ class Approval(Entity):
 
 class Escalation(BaseModel):
     """``level`` is set on automatic escalations (once per task and level); manual ones carry None."""
+
+    model_config = ConfigDict(defer_build=True)
 
     to: str
     by: str
@@ -289,6 +295,8 @@ class AssistantJob(Entity):
 class ArtifactEvidence(BaseModel):
     """What an artifact taken as proof was at that moment: its pinned S3 version and SHA-256."""
 
+    model_config = ConfigDict(defer_build=True)
+
     artifact_id: str
     s3_version_id: str | None = None
     sha256: str | None = None
@@ -310,6 +318,7 @@ class AuditEvent(Entity):
 
 
 class ExportFileEntry(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     entity_type: str
     file: str
     count: int
@@ -317,11 +326,13 @@ class ExportFileEntry(BaseModel):
 
 
 class ExcludedEntity(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     entity_type: str
     reason: str
 
 
 class ExportManifest(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     format_version: int = 1
     tenant_id: str
     export_id: str

@@ -106,6 +106,8 @@ BINARIES_NOT_COPIED = (
 class BinaryEntry(BaseModel):
     """One line of binaries.jsonl: an artifact's object copied into ``binaries/``."""
 
+    model_config = ConfigDict(defer_build=True)
+
     artifact_id: str
     s3_key: str
     file: str
@@ -123,7 +125,7 @@ class ExportStatus(StrEnum):
 class ExportRun(BaseModel):
     """One export of a tenant (stored in the tenant's EXPORTS partition, never exported itself)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     export_id: str
     tenant_id: str

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 SIGNATURE_FILE = "manifest.sig"
 SIGNATURE_ALGORITHM = "HMAC-SHA256"
@@ -26,6 +26,8 @@ class SignatureStatus(StrEnum):
 
 class ManifestSignature(BaseModel):
     """The content of ``manifest.sig``. ``key_id`` names the key (a fingerprint, not the key)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     algorithm: str = SIGNATURE_ALGORITHM
     key_id: str

@@ -37,7 +37,7 @@ class FieldType(StrEnum):
 class FieldSpec(BaseModel):
     """One typed value: ``choices`` for choice, ``min``/``max`` for number, ``max_length`` for text."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     key: FieldKey
     title: str = Field(min_length=1, max_length=200)

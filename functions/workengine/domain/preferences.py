@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from workengine.domain.enums import ReminderKind
 
@@ -40,6 +40,8 @@ class DeliveryStatus(StrEnum):
 class Delivery(BaseModel):
     """One attempt to reach a reminder's recipient on a channel (appended to ``Reminder.deliveries``)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     channel: Channel
     status: DeliveryStatus
     at: datetime
@@ -55,6 +57,7 @@ def zone(name: str) -> ZoneInfo:
 
 
 class QuietHours(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     start: str = Field(pattern=HH_MM_PATTERN, description="Local start, HH:MM (24 h).")
     end: str = Field(pattern=HH_MM_PATTERN, description="Local end, HH:MM; before start spans midnight.")
     time_zone: str = Field(min_length=1, max_length=64, description="IANA time zone name.")
@@ -90,6 +93,7 @@ def _local_moment(day: date, clock: time, tz: ZoneInfo) -> datetime:
 
 
 class NotificationPreferences(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     tenant_id: str
     user_id: str
     email: str | None = None

@@ -23,7 +23,7 @@ TemplateKey = Annotated[str, Field(pattern=KEY_PATTERN)]
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Phase(StrictModel):

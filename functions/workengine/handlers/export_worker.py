@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from workengine.composition import container
 from workengine.observability import logger, metrics
 
 
 class ExportRequest(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     tenant_id: str = Field(min_length=1)
     export_id: str = Field(min_length=1)
 

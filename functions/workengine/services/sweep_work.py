@@ -20,7 +20,7 @@ from workengine.domain.paging import Cursor
 class ShardWork(BaseModel):
     """One shard of one sweep; JSON on the sweep queue."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     now: AwareDatetime
     shard: int = Field(ge=0)

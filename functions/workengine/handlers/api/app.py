@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -14,29 +15,28 @@ from workengine.domain.errors import WorkEngineError
 from workengine.handlers.api import dependencies
 from workengine.handlers.api.api_document import DescribedResolver
 from workengine.handlers.api.request_gate import request_problem
-from workengine.handlers.api.routes import (
-    approvals,
-    artifacts,
-    assistant_jobs,
-    attention,
-    bundles,
-    events,
-    exports,
-    health,
-    preferences,
-    reminders,
-    schedules,
-    task_actions,
-    tasks,
-    templates,
-)
+from workengine.handlers.api.route_groups import RouteGroups, document_position
 from workengine.observability import logger, metrics
 
 API_TITLE = "work engine API"
 API_VERSION = "1.0.0"
 
+SWAGGER_PATH = "/docs"
+
+
+class ApiResolver(DescribedResolver):
+    """The resolver of route groups loaded on first use; its OpenAPI document loads them all first."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        routes.load_all()
+        with routes.lock:  # matching never depends on this order: no two routes match one path
+            self._static_routes = sorted(self._static_routes, key=document_position)
+            self._dynamic_routes = sorted(self._dynamic_routes, key=document_position)
+        return super().get_openapi_schema(**kwargs)
+
+
 dependencies.check_cold_start()
-app = DescribedResolver(enable_validation=True)
+app = ApiResolver(enable_validation=True)
 app.configure_openapi(
     title=API_TITLE,
     version=API_VERSION,
@@ -47,25 +47,26 @@ app.configure_openapi(
         "Reference: docs/api.md."
     ),
 )
-app.enable_swagger(path="/docs", title=API_TITLE, version=API_VERSION)
+routes = RouteGroups(app.include_router)
+_swagger_lock = threading.Lock()
+_swagger_enabled = False
 
-for _module in (
-    health,
-    templates,
-    bundles,
-    tasks,
-    approvals,
-    task_actions,
-    events,
-    exports,
-    artifacts,
-    assistant_jobs,
-    reminders,
-    preferences,
-    schedules,
-    attention,
-):
-    app.include_router(_module.router)
+
+def enable_swagger() -> None:
+    """Swagger UI at ``/docs``, registered by its first request (it imports the OpenAPI models)."""
+    global _swagger_enabled
+    with _swagger_lock:
+        if not _swagger_enabled:
+            app.enable_swagger(path=SWAGGER_PATH, title=API_TITLE, version=API_VERSION)
+            _swagger_enabled = True
+
+
+def load_routes(path: str) -> None:
+    """Before resolving: the routers that can answer ``path``."""
+    if path == SWAGGER_PATH:
+        enable_swagger()
+    else:
+        routes.load_for(path)
 
 
 def error_response(
@@ -134,4 +135,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     problem = request_problem(event)
     if problem is not None:
         return refused(problem)
+    load_routes(str(event.get("rawPath") or ""))
     return app.resolve(event, context)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from workengine.domain.bounds import Count, EntityId, FreeJson, SingleLineText
 from workengine.domain.entities import Artifact, AssistantJob
@@ -24,6 +24,7 @@ class CreateArtifactBody(ApiInput):
 
 
 class ArtifactUploadEnvelope(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     artifact: Artifact
     upload_url: str
     upload_headers: dict[str, str] = Field(
@@ -32,6 +33,7 @@ class ArtifactUploadEnvelope(BaseModel):
 
 
 class ArtifactEnvelope(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     artifact: Artifact
     download_url: str | None = Field(description="Short-lived; null until the upload was accepted.")
 
@@ -44,4 +46,5 @@ class CreateJobBody(ApiInput):
 
 
 class JobEnvelope(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     job: AssistantJob

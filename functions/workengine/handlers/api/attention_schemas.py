@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from workengine.domain.attention import AttentionItem
 from workengine.domain.enums import TaskStatus
@@ -12,6 +12,8 @@ from workengine.domain.enums import TaskStatus
 
 class AttentionEntry(BaseModel):
     """One open task and why it needs attention (docs/insight.md explains the score)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     task_id: str
     bundle_id: str
@@ -42,4 +44,5 @@ class AttentionEntry(BaseModel):
 
 
 class AttentionList(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     items: list[AttentionEntry]

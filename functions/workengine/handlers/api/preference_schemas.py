@@ -24,7 +24,7 @@ def _checked_email(value: str | None) -> str | None:
 
 
 class PutPreferencesBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     email: str | None = Field(default=None, max_length=254, json_schema_extra={"format": "email"})
     channels: list[Channel] = Field(default_factory=lambda: [Channel.EMAIL, Channel.EVENTS], max_length=2)
@@ -42,6 +42,8 @@ class PutPreferencesBody(BaseModel):
 
 class PreferencesView(BaseModel):
     """Preferences as the person sees them (the defaults, version 0, until they save)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     user_id: str
     email: str | None

@@ -13,22 +13,24 @@ from workengine.handlers.api.schemas import MAX_REFERENCES, MAX_TAGS, ReferenceN
 
 
 class ReminderPage(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     items: list[Reminder]
     next_token: str | None
 
 
 class ReminderEnvelope(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     reminder: Reminder
 
 
 class PatchReminderBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     status: ReminderStatus
 
 
 class PutScheduleBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     enabled: Flag
     assignees: dict[RoleName, UserId] = Field(default_factory=dict, max_length=50)
@@ -40,6 +42,8 @@ class PutScheduleBody(BaseModel):
 
 class ScheduleView(BaseModel):
     """A schedule as clients see it (no storage keys)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     template_id: str
     tenant_id: str
@@ -59,8 +63,10 @@ class ScheduleView(BaseModel):
 
 
 class ScheduleEnvelope(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     schedule: ScheduleView
 
 
 class ScheduleList(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     items: list[ScheduleView]

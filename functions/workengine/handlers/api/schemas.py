@@ -36,7 +36,7 @@ NEXT_TOKEN_PATTERN = r"^[A-Za-z0-9_=.-]{1,2048}$"
 
 
 class ApiInput(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 def _check_urls(references: dict[str, str] | None) -> dict[str, str] | None:
@@ -118,47 +118,58 @@ class CommentBody(ApiInput):
 
 
 class BundleWithTasks(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     bundle: Bundle
     tasks: list[Task]
 
 
 class BundleEnvelope(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     bundle: Bundle
 
 
 class TaskEnvelope(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     task: Task
 
 
 class CommentEnvelope(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     comment: Comment
 
 
 class BundlePage(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     items: list[Bundle]
     next_token: str | None
 
 
 class TaskPage(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     items: list[Task]
     next_token: str | None
 
 
 class EventPage(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     items: list[AuditEvent]
     next_token: str | None
 
 
 class CommentList(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     items: list[Comment]
 
 
 class Health(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     status: Literal["ok"] = Field(description="Always ``ok`` while the API answers.")
 
 
 class TemplateSummary(BaseModel):
     """A template as listed: enough to pick one and start a bundle."""
+
+    model_config = ConfigDict(defer_build=True)
 
     template_id: str
     version: int = Field(description="The version the template file declares.")
@@ -197,4 +208,5 @@ def template_detail(template: WorkflowTemplate) -> Any:
 
 
 class TemplateList(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     items: list[TemplateSummary]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from workengine.domain.entities import Approval, Task
 from workengine.domain.enums import ApprovalDecision
@@ -47,5 +47,6 @@ TaskActionBody = Annotated[SnoozeBody | EscalateBody | ReassignBody | SkipBody, 
 
 
 class ApprovalEnvelope(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     approval: Approval
     task: Task

@@ -21,12 +21,13 @@ Caller = Annotated[Identity, Depends(deps.current_identity)]
 
 
 class StartExportBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     with_binaries: Flag = False
 
 
 class ExportView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     export_id: str
     tenant_id: str
     status: ExportStatus
@@ -47,6 +48,7 @@ class ExportView(BaseModel):
 
 
 class ExportEnvelope(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     export: ExportView
 
 
