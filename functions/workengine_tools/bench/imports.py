@@ -47,6 +47,7 @@ FIRST_INVOCATION: dict[str, tuple[str, ...]] = {
     "workengine.handlers.jobs_worker": ("job_service",),
     "workengine.handlers.artifact_uploaded": ("artifact_service",),
     "workengine.handlers.export_worker": ("export_service",),
+    "workengine.handlers.event_trigger": ("event_trigger_service",),
 }
 # Heavy or development-only packages no Lambda entry module should import at cold start.
 UNWANTED_AT_COLD_START: tuple[str, ...] = (

@@ -13,7 +13,7 @@ EventId = Annotated[SingleLineText, Field(min_length=1, max_length=KEY_VALUE_MAX
 
 
 class EventBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     event_id: EventId = Field(
         description="The sender's ID of the event: the once-only key (an ID never starts a bundle twice)."
@@ -29,11 +29,15 @@ class EventBody(BaseModel):
 
 
 class TriggeredBundleView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     bundle_id: str
     template_id: str
 
 
 class TriggeredBundles(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     bundles: list[TriggeredBundleView] = Field(
         description="The bundle each triggered template has for this event (created now or by an earlier "
         "delivery of the same event_id)."
