@@ -415,9 +415,7 @@ class Container:
     def schedule_service(self) -> ScheduleService:
         from workengine.services.schedule_service import ScheduleService
 
-        return ScheduleService(
-            self.reminder_repository, self.bundle_repository, self.catalog, self.page_tokens, hooks=self.hooks
-        )
+        return ScheduleService(self.reminder_repository, self.bundle_service, self.catalog, self.page_tokens)
 
     @cached_property
     def preference_service(self) -> PreferenceService:

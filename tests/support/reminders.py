@@ -64,12 +64,7 @@ class World:
 
     def schedules(self) -> ScheduleService:
         return ScheduleService(
-            self.repository,
-            deps.bundle_repository(),
-            self.catalog,
-            deps.page_tokens(),
-            clock=self.clock,
-            hooks=deps.hooks(),
+            self.repository, self.bundles(), self.catalog, deps.page_tokens(), clock=self.clock
         )
 
     def sweeper(

@@ -28,7 +28,9 @@ from workengine.dal.reads import TableReader
 from workengine.dal.transactions import (
     TRANSACTION_ITEM_LIMIT,
     WriteTransaction,
+    bundle_ref,
     commit,
+    task_ref,
     translate_transaction_error,
 )
 from workengine.domain.entities import AuditEvent, Bundle, Comment, PinnedDefinition, Reminder, Task
@@ -299,7 +301,7 @@ class DynamoBundleRepository:
                 self.commit(transaction)
                 written.extend(chunk)
             transaction = self.new_transaction()
-            transaction.put_new(bundle_item(bundle), "bundle")
+            transaction.put_new(bundle_item(bundle), bundle_ref(bundle.bundle_id))
             for item in task_items:
                 transaction.put_new(item, "task")
             transaction.put_new(audit_event_item(event), "audit_event")
@@ -350,9 +352,9 @@ class DynamoBundleRepository:
         ``bundle:<id>``, so progress is never derived from a stale view of the siblings."""
         transaction = self.new_transaction()
         for task, expected in tasks:
-            transaction.put_versioned(task_item(task), expected, f"task:{task.task_id}")
+            transaction.put_versioned(task_item(task), expected, task_ref(task.task_id))
         if guard is not None:
-            label = f"bundle:{guard.bundle.bundle_id}"
+            label = bundle_ref(guard.bundle.bundle_id)
             if bundle is not None:
                 transaction.put_guarded(bundle_item(bundle[0]), bundle[1], guard.revision, label)
             else:
@@ -360,7 +362,7 @@ class DynamoBundleRepository:
                 key[t.SK] = {"S": t.BUNDLE_SK}
                 transaction.advance_revision(key, guard.bundle.version, guard.revision, label)
         elif bundle is not None:
-            transaction.put_versioned(bundle_item(bundle[0]), bundle[1], f"bundle:{bundle[0].bundle_id}")
+            transaction.put_versioned(bundle_item(bundle[0]), bundle[1], bundle_ref(bundle[0].bundle_id))
         for comment in new_comments:
             transaction.put_new(comment_item(comment), "comment")
         for event in events:

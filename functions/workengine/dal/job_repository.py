@@ -13,7 +13,7 @@ from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap, entity_to_item, item_to_entity
 from workengine.dal.items import audit_event_item, reminder_item, task_item
 from workengine.dal.reads import TableReader
-from workengine.dal.transactions import WriteTransaction, commit
+from workengine.dal.transactions import WriteTransaction, commit, task_ref
 from workengine.domain.entities import AssistantJob, AuditEvent, Reminder, Task
 from workengine.domain.enums import EntityType
 from workengine.domain.errors import NotFoundError, ServiceUnavailableError
@@ -57,7 +57,7 @@ class DynamoJobRepository:
         transaction = WriteTransaction(self._table)
         transaction.put_versioned(job_item(job), expected_version, f"assistant_job:{job.job_id}")
         if task is not None:
-            transaction.put_versioned(task_item(task[0]), task[1], f"task:{task[0].task_id}")
+            transaction.put_versioned(task_item(task[0]), task[1], task_ref(task[0].task_id))
         if reminder is not None:
             transaction.put_new(reminder_item(reminder), "reminder")
         for event in events:

@@ -18,6 +18,29 @@ from workengine.dal.table import KEY_ATTRIBUTES, PK, SK, TASKS_REVISION
 from workengine.domain.errors import ServiceUnavailableError, VersionConflictError
 
 TRANSACTION_ITEM_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """What one operation of a transaction writes: the item's kind and, where a caller tells conflicts
+    apart by it, its ID. A lost condition names it (``TransactionConflict.on``)."""
+
+    kind: str
+    item_id: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.item_id}" if self.item_id else self.kind
+
+
+def task_ref(task_id: str) -> ItemRef:
+    return ItemRef("task", task_id)
+
+
+def bundle_ref(bundle_id: str) -> ItemRef:
+    return ItemRef("bundle", bundle_id)
+
+
+Label = ItemRef | str
 # A transaction is also worth retrying when DynamoDB failed or was still applying the same request.
 _RETRYABLE_CODES = THROTTLING_CODES | {
     # TransactionCanceledException reasons spell throttling without the "Exception" suffix.
@@ -32,10 +55,10 @@ _RETRYABLE_CODES = THROTTLING_CODES | {
 class TransactionConflict(VersionConflictError):
     """Raised when a condition failed; ``index`` is the position of the failed operation."""
 
-    def __init__(self, message: str, details: dict[str, Any], index: int, label: str) -> None:
+    def __init__(self, message: str, details: dict[str, Any], index: int, on: ItemRef) -> None:
         VersionConflictError.__init__(self, message, details)
         self.index = index
-        self.label = label
+        self.on = on
 
 
 class TransactionContention(ServiceUnavailableError):
@@ -46,7 +69,7 @@ class TransactionContention(ServiceUnavailableError):
 @dataclass
 class _Operation:
     request: dict[str, Any]
-    label: str
+    label: Label
 
 
 @dataclass
@@ -56,7 +79,7 @@ class WriteTransaction:
     table_name: str
     operations: list[_Operation] = field(default_factory=list)
 
-    def put_new(self, item: AttributeMap, label: str = "new") -> None:
+    def put_new(self, item: AttributeMap, label: Label = "new") -> None:
         self.operations.append(
             _Operation(
                 {
@@ -72,7 +95,7 @@ class WriteTransaction:
             )
         )
 
-    def put_immutable(self, item: AttributeMap, content_attribute: str, label: str) -> None:
+    def put_immutable(self, item: AttributeMap, content_attribute: str, label: Label) -> None:
         """Put an item whose key names immutable content: written when absent, and a no-op rewrite of
         the same bytes when present with the same ``content_attribute`` (so a transaction that carries it
         never fails because it is already stored); a different content under the key fails."""
@@ -92,7 +115,7 @@ class WriteTransaction:
             )
         )
 
-    def put_versioned(self, item: AttributeMap, expected_version: int, label: str) -> None:
+    def put_versioned(self, item: AttributeMap, expected_version: int, label: Label) -> None:
         self.operations.append(
             _Operation(
                 {
@@ -109,7 +132,7 @@ class WriteTransaction:
             )
         )
 
-    def put_guarded(self, item: AttributeMap, expected_version: int, revision: int, label: str) -> None:
+    def put_guarded(self, item: AttributeMap, expected_version: int, revision: int, label: Label) -> None:
         """Put a bundle item only if neither its ``version`` nor its tasks revision moved since it was
         read at ``revision``; the stored revision becomes ``revision + 1``."""
         item = {**item, TASKS_REVISION: {"N": str(revision + 1)}}
@@ -130,7 +153,7 @@ class WriteTransaction:
             )
         )
 
-    def advance_revision(self, key: AttributeMap, expected_version: int, revision: int, label: str) -> None:
+    def advance_revision(self, key: AttributeMap, expected_version: int, revision: int, label: Label) -> None:
         """Bump the tasks revision of a bundle item, only if neither its ``version`` nor its revision
         moved since it was read at ``revision`` (the rest of the item is left as it is)."""
         condition, names, values = _guard_condition(expected_version, revision)
@@ -152,11 +175,11 @@ class WriteTransaction:
             )
         )
 
-    def add(self, request: dict[str, Any], label: str) -> None:
+    def add(self, request: dict[str, Any], label: Label) -> None:
         """Any other TransactWriteItems entry (e.g. ``{"Update": {...}}``) the caller built itself."""
         self.operations.append(_Operation(request, label))
 
-    def delete(self, key: AttributeMap, label: str = "delete") -> None:
+    def delete(self, key: AttributeMap, label: Label = "delete") -> None:
         self.operations.append(
             _Operation({"Delete": {"TableName": self.table_name, "Key": {PK: key[PK], SK: key[SK]}}}, label)
         )
@@ -205,11 +228,12 @@ def translate_transaction_error(exc: ClientError, transaction: WriteTransaction)
             if reason.get("Code") == "ConditionalCheckFailed":
                 current = public_view(reason["Item"]) if reason.get("Item") else None
                 label = transaction.operations[index].label if index < len(transaction.operations) else ""
+                on = label if isinstance(label, ItemRef) else ItemRef(label)
                 return TransactionConflict(
                     "the item was changed by someone else; reload it and retry",
-                    {"current": current, "conflict_on": label},
+                    {"current": current, "conflict_on": str(on)},
                     index,
-                    label,
+                    on,
                 )
         if any(reason.get("Code") == "TransactionConflict" for reason in reasons):
             return TransactionContention("the database is busy; retry the request", {"code": code})

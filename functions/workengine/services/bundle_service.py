@@ -83,14 +83,26 @@ class BundleService:
 
     def create_bundle(self, identity: Identity, request: NewBundleRequest) -> InstantiatedBundle:
         identity.require(Role.MEMBER)
+        return self._create(identity.tenant_id, identity.user_id, request, self._clock())
+
+    def create_automated(
+        self, tenant_id: str, actor: str, request: NewBundleRequest, now: datetime
+    ) -> InstantiatedBundle:
+        """A bundle the engine starts itself (a schedule's occurrence): no caller whose role is checked;
+        ``actor`` names the automation in the audit trail, ``now`` the moment it acts as of, and
+        ``request.bundle_id`` makes a repeat fail with a conflict on that bundle."""
+        return self._create(tenant_id, actor, request, now)
+
+    def _create(
+        self, tenant_id: str, actor: str, request: NewBundleRequest, now: datetime
+    ) -> InstantiatedBundle:
         template = self.template(request.template_id)
         template.check_assignee_roles(request.assignees)
-        now = self._clock()
         created = instantiate_bundle(
             template,
             request,
-            tenant_id=identity.tenant_id,
-            actor=identity.user_id,
+            tenant_id=tenant_id,
+            actor=actor,
             now=now,
             new_id=self._new_id,
         )
@@ -98,12 +110,12 @@ class BundleService:
             entity_type=EntityType.BUNDLE,
             entity_id=created.bundle.bundle_id,
             action="created",
-            actor=identity.user_id,
+            actor=actor,
             at=now,
             new_id=self._new_id,
             after=created.bundle,
         )
-        pin = self._definitions.pin_to_store(identity.tenant_id, template, now)
+        pin = self._definitions.pin_to_store(tenant_id, template, now)
         extra = self._hooks.on_tasks_changed(created.bundle, None, created.tasks, now)
         self._repository.create_bundle(created.bundle, created.tasks, event, pin, extra=extra)
         if pin is not None:

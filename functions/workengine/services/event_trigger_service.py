@@ -9,7 +9,7 @@ from typing import Any
 
 from workengine.catalog.loader import TemplateCatalog
 from workengine.dal.reminder_repository import DynamoReminderRepository
-from workengine.dal.transactions import TransactionConflict, TransactionContention
+from workengine.dal.transactions import TransactionConflict, TransactionContention, bundle_ref
 from workengine.domain.entities import Reminder, today_utc
 from workengine.domain.enums import ReminderKind, Role
 from workengine.domain.errors import ValidationFailedError
@@ -123,18 +123,18 @@ class EventTriggerService:
             return outcome
         for plan in plans:
             assert plan.request is not None
-            created = self._create_once(creator, plan.request)
+            created = self._create_once(creator, plan.request, plan.bundle_id)
             outcome.bundles.append(TriggeredBundle(plan.bundle_id, plan.template.template_id, created))
         return outcome
 
-    def _create_once(self, creator: Identity, request: NewBundleRequest) -> bool:
+    def _create_once(self, creator: Identity, request: NewBundleRequest, bundle_id: str) -> bool:
         """True when this call created the bundle, False when it was already there."""
 
         def create() -> bool:
             try:
                 self._bundles.create_bundle(creator, request)
             except TransactionConflict as conflict:
-                if conflict.label != "bundle":
+                if conflict.on != bundle_ref(bundle_id):
                     raise
                 return False
             return True

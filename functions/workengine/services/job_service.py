@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from workengine.catalog.loader import TemplateCatalog
 from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.dal.job_repository import DynamoJobRepository
-from workengine.dal.transactions import TransactionConflict
+from workengine.dal.transactions import TransactionConflict, task_ref
 from workengine.domain.assistant import (
     TASK_STEP,
     JobPlan,
@@ -272,7 +272,7 @@ class JobService:
                 break
             except TransactionConflict as conflict:
                 # Only a concurrent edit of the task can lose here; re-read it and try again.
-                if task is None or conflict.label != f"task:{task.task_id}" or attempt == TASK_WRITE_RETRIES:
+                if task is None or conflict.on != task_ref(task.task_id) or attempt == TASK_WRITE_RETRIES:
                     raise
                 task = self._bundles.find_task(task.tenant_id, task.task_id)
         metrics.add_metric(name="AssistantJobSucceeded", unit="Count", value=1)

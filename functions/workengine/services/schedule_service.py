@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from workengine.catalog.loader import TemplateCatalog
-from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.dal.reminder_repository import DynamoReminderRepository
-from workengine.dal.transactions import TransactionConflict
+from workengine.dal.transactions import TransactionConflict, bundle_ref
 from workengine.domain.entities import Reminder
 from workengine.domain.enums import ReminderKind, Role
 from workengine.domain.errors import (
@@ -34,7 +33,6 @@ from workengine.domain.schedules import (
 from workengine.domain.template import ScheduleTrigger, WorkflowTemplate
 from workengine.observability import logger
 from workengine.services.bundle_service import BundleService, Clock, utc_now
-from workengine.services.hooks import NO_HOOKS, ServiceHooks
 from workengine.services.pagination import PageTokenCodec
 
 SCHEDULER_USER = "system:scheduler"
@@ -72,13 +70,12 @@ class ScheduleService:
     def __init__(
         self,
         reminders: DynamoReminderRepository,
-        bundles: DynamoBundleRepository,
+        bundles: BundleService,
         catalog: TemplateCatalog,
         tokens: PageTokenCodec,
         *,
         clock: Clock = utc_now,
         id_factory: Callable[[str], str] = new_id,
-        hooks: ServiceHooks = NO_HOOKS,
     ) -> None:
         self._reminders = reminders
         self._bundles = bundles
@@ -86,7 +83,6 @@ class ScheduleService:
         self._tokens = tokens
         self._clock = clock
         self._new_id = id_factory
-        self._hooks = hooks
 
     def _template(self, template_id: str) -> WorkflowTemplate:
         return self._catalog.require(template_id)
@@ -202,6 +198,7 @@ class ScheduleService:
         try:
             title = scheduled_title(trigger, template, occurrence)
             request = NewBundleRequest(
+                bundle_id=bundle_id,
                 template_id=template.template_id,
                 title=title,
                 anchor_date=anchor_date_for(trigger, occurrence),
@@ -209,20 +206,11 @@ class ScheduleService:
                 tags=list(schedule.tags),
                 assignees={template.owner_role: owner, **schedule.assignees},
             )
-            service = BundleService(
-                self._bundles,
-                self._catalog,
-                self._tokens,
-                clock=lambda: now,
-                id_factory=lambda prefix: bundle_id if prefix == "b" else self._new_id(prefix),
-                hooks=self._hooks,
-            )
-            identity = Identity(schedule.tenant_id, SCHEDULER_USER, Role.ADMIN)
             try:
-                service.create_bundle(identity, request)
+                self._bundles.create_automated(schedule.tenant_id, SCHEDULER_USER, request, now)
                 report.bundles_created.append(bundle_id)
             except TransactionConflict as conflict:
-                if conflict.label != "bundle":
+                if conflict.on != bundle_ref(bundle_id):
                     raise
                 # Created by an earlier run (or a concurrent one): the occurrence is done.
         except ServiceUnavailableError:

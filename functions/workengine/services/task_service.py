@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from workengine.catalog.loader import TemplateCatalog
 from workengine.dal.bundle_repository import DynamoBundleRepository
-from workengine.dal.transactions import TransactionConflict, TransactionContention
+from workengine.dal.transactions import TransactionConflict, TransactionContention, task_ref
 from workengine.domain.audit import audit_event
 from workengine.domain.entities import ArtifactEvidence, AuditEvent, Comment, Task
 from workengine.domain.enums import EntityType, Role, TaskStatus
@@ -27,9 +27,9 @@ from workengine.services.task_commit import TaskChangeSet, TaskCommitter
 def _sibling_conflict(task_id: str) -> Callable[[BaseException], bool]:
     """A write that lost to a change of anything but this task (a sibling task, the bundle's revision):
     the caller's own expectation still holds, so the update is recomputed from a fresh read."""
-    own = f"task:{task_id}"
+    own = task_ref(task_id)
     return lambda exc: (
-        isinstance(exc, TransactionContention) or (isinstance(exc, TransactionConflict) and exc.label != own)
+        isinstance(exc, TransactionContention) or (isinstance(exc, TransactionConflict) and exc.on != own)
     )
 
 
