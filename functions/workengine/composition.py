@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 # Every function calls AWS on its first invocation: boto3 is imported with the container, at init, not
 # left for the first request to pay.
 from workengine.dal.aws import client as aws_client
-from workengine.settings import Settings, get_settings
+from workengine.settings import InsecureSettingsError, Settings, get_settings
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
     from workengine.catalog.loader import TemplateCatalog
     from workengine.dal.artifact_repository import DynamoArtifactRepository, S3ArtifactStore
     from workengine.dal.attention_reads import DynamoAttentionReader
@@ -157,6 +159,13 @@ class Container:
         from workengine.dal.artifact_repository import S3ArtifactStore
 
         return S3ArtifactStore(self.client("s3"), self.settings.bucket_name)
+
+    @cached_property
+    def idempotency_store(self) -> DynamoDBPersistenceLayer:
+        """Idempotency records of ``POST /bundles`` (Powertools' DynamoDB persistence layer)."""
+        from workengine.dal.idempotency_store import bundle_idempotency_store
+
+        return bundle_idempotency_store(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
     def pinned_definitions(self) -> PinnedDefinitions:
@@ -354,8 +363,6 @@ class Container:
 
             return LambdaExportDispatcher(self.client("lambda"), settings.export_function_name)
         if settings.in_lambda:
-            from workengine.services.in_process_exports import refuse_in_process_dispatch
-
             return refuse_in_process_dispatch
         from workengine.services.in_process_exports import InProcessExportDispatcher
 
@@ -420,7 +427,7 @@ class Container:
     @cached_property
     def preference_service(self) -> PreferenceService:
         from workengine.dal.notification_repository import DynamoNotificationRepository
-        from workengine.services.bundle_service import utc_now
+        from workengine.domain.clock import utc_now
         from workengine.services.preference_service import PreferenceService
 
         return PreferenceService(
@@ -451,8 +458,8 @@ class Container:
     def sweep_service(self) -> SweepService:
         """The sweep; with ``sweep_queue_url`` set (or a handover given) it fans shards out and hands
         remainders on, else one process sweeps every shard."""
+        from workengine.dal.reminder_publisher import ReminderPublisher
         from workengine.domain.ids import new_id
-        from workengine.services.reminder_publisher import ReminderPublisher
         from workengine.services.sweep_service import SweepService
         from workengine.services.task_action_sweep import TaskActionSweep
 
@@ -478,6 +485,14 @@ class Container:
         """Drop the catalog and every collaborator built on it; the next use loads the content again."""
         for name in CATALOG_DEPENDENTS:
             self.__dict__.pop(name, None)
+
+
+def refuse_in_process_dispatch(tenant_id: str, export_id: str) -> None:
+    """In AWS there is no fallback: a thread of a Lambda sandbox freezes between invocations, so an
+    export started on one would never finish. Raises InsecureSettingsError."""
+    raise InsecureSettingsError(
+        "WORKENGINE_EXPORT_FUNCTION_NAME is not set; in AWS exports run in the export worker function"
+    )
 
 
 _CONTAINER: Container | None = None

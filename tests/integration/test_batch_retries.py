@@ -11,9 +11,9 @@ from tests.integration.test_reminder_sweep import FlakyEvents, reminder
 from workengine.dal.aws import client
 from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.dal.reads import TableReader
+from workengine.dal.reminder_publisher import ReminderPublisher
 from workengine.domain.errors import ServiceUnavailableError
 from workengine.retries import BATCH_ATTEMPTS
-from workengine.services.reminder_publisher import ReminderPublisher
 from workengine.settings import get_settings
 
 

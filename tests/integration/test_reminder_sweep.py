@@ -12,6 +12,7 @@ import pytest
 from tests.support.reminders import Clock, World, count_items_read, reminder_ids, reminder_items
 from workengine.dal.aws import client
 from workengine.dal.codec import deserialize
+from workengine.dal.reminder_publisher import ReminderPublisher
 from workengine.dal.reminder_repository import DynamoReminderRepository, SweepWriteOutcome, TaskSweepWrite
 from workengine.domain.entities import Reminder
 from workengine.domain.enums import BundleStatus, Role, TaskStatus
@@ -19,7 +20,6 @@ from workengine.domain.identity import Identity
 from workengine.domain.reminder_rules import reminders_due
 from workengine.domain.task_rules import ProofChange
 from workengine.services.bundle_service import BundleChange
-from workengine.services.reminder_publisher import ReminderPublisher
 from workengine.settings import get_settings
 from workengine_tools.bench.moto_transactions import item_level_rollback
 from workengine_tools.bench.seeding import due_task_items, put_items_into_moto

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.reminders import Clock, World, count_items_read, reminder_ids, reminder_items
 from workengine.domain.reminder_rules import reminders_due
-from workengine.services.sweep_work import ShardWork
+from workengine.domain.sweep_shards import ShardWork
 from workengine_tools.bench.moto_transactions import item_level_rollback
 from workengine_tools.bench.seeding import due_task_items, put_items_into_moto
 

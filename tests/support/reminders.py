@@ -11,6 +11,7 @@ from workengine.catalog.loader import TemplateCatalog
 from workengine.composition import container
 from workengine.dal import aws
 from workengine.dal.aws import client
+from workengine.dal.reminder_publisher import ReminderPublisher
 from workengine.dal.reminder_repository import DynamoReminderRepository
 from workengine.domain.enums import Role
 from workengine.domain.identity import Identity
@@ -20,7 +21,6 @@ from workengine.domain.task_rules import TaskChange
 from workengine.handlers.api import dependencies as deps
 from workengine.services.bundle_service import BundleService
 from workengine.services.notification_service import NotificationService
-from workengine.services.reminder_publisher import ReminderPublisher
 from workengine.services.schedule_service import ScheduleService
 from workengine.services.sweep_service import SweepReport, SweepService
 from workengine.services.sweep_work import UNLIMITED, Budget, SweepHandover

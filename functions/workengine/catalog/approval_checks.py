@@ -3,17 +3,20 @@ automatic escalation (``escalate_after_days`` with ``escalate_to``)."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from workengine.domain.enums import ProofKind
+
+# What names a role (``owner``, ``finance_lead``) and what names one user (``user:<id>``) in a template.
+ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+USER_PREFIX = "user:"
 
 if TYPE_CHECKING:
     from workengine.catalog.checks import TemplateChecker
 
 
 def check_escalation(checker: TemplateChecker) -> None:
-    from workengine.catalog.checks import ROLE_PATTERN
-
     days, role = checker.template.escalate_after_days, checker.template.escalate_to
     if (days is None) != (role is None):
         checker.report("escalate_to", "escalate_after_days and escalate_to go together")
@@ -22,8 +25,6 @@ def check_escalation(checker: TemplateChecker) -> None:
 
 
 def check_approvals(checker: TemplateChecker) -> None:
-    from workengine.catalog.checks import ROLE_PATTERN, USER_PREFIX
-
     check_escalation(checker)
 
     for index, task in enumerate(checker.template.tasks):

@@ -5,15 +5,14 @@ Pure functions over models: each returns a list of ``Problem`` (one per issue) a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from workengine.catalog.approval_checks import check_approvals
+from workengine.catalog.approval_checks import ROLE_PATTERN, USER_PREFIX, check_approvals
 from workengine.catalog.problems import Problem
-from workengine.catalog.schema_check import check_output_schema
 from workengine.domain.conditions import BUNDLE_ATTRIBUTES, ConditionError, compile_condition
 from workengine.domain.entities import Bundle, Task
+from workengine.domain.output_schema import check_output_schema
 from workengine.domain.rendering import (
     KNOWN_FILTERS,
     KNOWN_PROMPT_ROOTS,
@@ -31,8 +30,6 @@ from workengine.domain.template import (
 )
 
 TASK_DATA_ATTRIBUTES = frozenset({"status", "fields", "outputs"})
-ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
-USER_PREFIX = "user:"
 _FIELDS_BY_ROOT: Mapping[str, frozenset[str]] = {
     "bundle": frozenset(Bundle.model_fields),
     "task": frozenset(Task.model_fields),

@@ -93,7 +93,7 @@ def schedule_item(schedule: Schedule | BaseModel) -> AttributeMap:
     if not isinstance(schedule, Schedule):
         schedule = Schedule.model_validate(schedule.model_dump())
     keys: dict[str, str | None] = {
-        t.PK: t.tenant_pk(schedule.tenant_id, "SCHEDULES"),
+        t.PK: t.tenant_pk(schedule.tenant_id, t.SCHEDULES_COLLECTION),
         t.SK: f"S#{schedule.template_id}",
     }
     if schedule.enabled and schedule.next_occurrence is not None:

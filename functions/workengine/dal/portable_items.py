@@ -27,9 +27,6 @@ from workengine.domain.entities import (
 from workengine.domain.export_format import SPEC_BY_TYPE
 from workengine.domain.schedules import Schedule
 
-SCHEDULES_COLLECTION = "SCHEDULES"
-
-
 ITEM_BUILDERS: dict[str, tuple[type[BaseModel], Callable[[Any], AttributeMap]]] = {
     "template_definition": (PinnedDefinition, items.definition_item),
     "bundle": (Bundle, items.bundle_item),

@@ -369,13 +369,13 @@ class DynamoReminderRepository:
 
     # ---- schedules --------------------------------------------------------------------------------
     def get_schedule(self, tenant_id: str, template_id: str) -> Schedule | None:
-        item = self._reader.get(t.tenant_pk(tenant_id, "SCHEDULES"), f"S#{template_id}")
+        item = self._reader.get(t.tenant_pk(tenant_id, t.SCHEDULES_COLLECTION), f"S#{template_id}")
         return item_to_entity(item, Schedule) if item is not None else None
 
     def list_schedules(self, tenant_id: str) -> list[Schedule]:
         return [
             item_to_entity(item, Schedule)
-            for item in self._reader.query_prefix(t.tenant_pk(tenant_id, "SCHEDULES"), "S#")
+            for item in self._reader.query_prefix(t.tenant_pk(tenant_id, t.SCHEDULES_COLLECTION), "S#")
         ]
 
     def save_schedule(self, schedule: Schedule, expected_version: int | None) -> None:

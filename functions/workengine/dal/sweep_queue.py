@@ -8,7 +8,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from workengine.domain.errors import ServiceUnavailableError
-from workengine.services.sweep_work import ShardWork
+from workengine.domain.sweep_shards import ShardWork
 
 
 class SqsSweepQueue:

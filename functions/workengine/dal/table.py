@@ -178,3 +178,7 @@ def stats_applied_pk(tenant_id: str, bundle_id: str) -> str:
     """Which changes of a bundle's items the statistics already counted (one item per change, with a
     time to live): apart from the bundle's own partition, so bundle reads and exports never see them."""
     return f"T#{tenant_id}#STATSLOG#{bundle_id}"
+
+
+# The tenant collection of schedules: ``TENANT#<tenant>#SCHEDULES`` / ``S#<template_id>``.
+SCHEDULES_COLLECTION = "SCHEDULES"

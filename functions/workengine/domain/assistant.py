@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from workengine.catalog.schema_check import check_output_schema
 from workengine.domain.entities import AssistantJob, Bundle, Task
 from workengine.domain.enums import JobKind, JobStatus
 from workengine.domain.errors import ValidationFailedError
+from workengine.domain.output_schema import check_output_schema
 from workengine.domain.rendering import render_strict
 from workengine.domain.template import AssistantStep
 

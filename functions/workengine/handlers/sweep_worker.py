@@ -10,9 +10,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from workengine.composition import container
+from workengine.domain.sweep_shards import ShardWork
 from workengine.handlers.sweep import lambda_budget
 from workengine.observability import logger, metrics
-from workengine.services.sweep_work import ShardWork
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -9,12 +9,12 @@ from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.dal.transactions import TransactionConflict
 from workengine.domain.approval_reminders import rework_reminder
 from workengine.domain.approvals import DecisionRequest, decide
+from workengine.domain.clock import Clock, utc_now
 from workengine.domain.entities import Approval, Task
 from workengine.domain.enums import ApprovalDecision, Role
 from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
 from workengine.domain.progress import require_open
-from workengine.services.bundle_service import Clock, utc_now
 from workengine.services.task_commit import TaskChangeSet, TaskCommitter
 
 # Every lost race means another decision on the task was stored; re-reading and deciding again sees it.

@@ -15,6 +15,7 @@ from workengine.dal.artifact_repository import (
 )
 from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.domain.audit import audit_event
+from workengine.domain.clock import Clock, utc_now
 from workengine.domain.entities import Artifact, ArtifactEvidence
 from workengine.domain.enums import ArtifactStatus, EntityType, Role
 from workengine.domain.errors import (
@@ -25,7 +26,6 @@ from workengine.domain.filenames import sanitise_filename
 from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
 from workengine.domain.progress import require_open
-from workengine.services.bundle_service import Clock, utc_now
 
 SYSTEM_ACTOR = "system:artifact-upload"
 ALREADY_DECIDED = "already decided"

@@ -7,9 +7,9 @@ from enum import StrEnum
 
 from workengine.dal.attention_reads import DynamoAttentionReader
 from workengine.domain.attention import AttentionItem, rank
+from workengine.domain.clock import Clock, utc_now
 from workengine.domain.enums import Role
 from workengine.domain.identity import Identity
-from workengine.services.bundle_service import Clock, utc_now
 
 
 class AttentionScope(StrEnum):

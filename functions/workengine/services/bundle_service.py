@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from workengine.catalog.loader import TemplateCatalog
 from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.domain.audit import audit_event
+from workengine.domain.clock import Clock, utc_now
 from workengine.domain.condition_rules import SYSTEM_ACTOR, reevaluate_conditions
 from workengine.domain.entities import AuditEvent, Bundle, RequiredLinkState, Task, today_utc
 from workengine.domain.enums import BundleStatus, EntityType, Role
@@ -26,12 +27,6 @@ from workengine.domain.template import WorkflowTemplate
 from workengine.services.hooks import NO_HOOKS, ServiceHooks
 from workengine.services.pagination import PageTokenCodec
 from workengine.services.pinned_definitions import PinnedDefinitions
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 from workengine.catalog.loader import TemplateCatalog
 from workengine.dal.reminder_repository import DynamoReminderRepository
 from workengine.dal.transactions import TransactionConflict, TransactionContention, bundle_ref
+from workengine.domain.clock import Clock, utc_now
 from workengine.domain.entities import Reminder, today_utc
 from workengine.domain.enums import ReminderKind, Role
 from workengine.domain.errors import ValidationFailedError
@@ -26,7 +27,7 @@ from workengine.domain.instantiation import NewBundleRequest
 from workengine.domain.reminder_factory import ADMINS_RECIPIENT, bundle_reminder
 from workengine.observability import logger
 from workengine.retries import retry_while
-from workengine.services.bundle_service import BundleService, Clock, utc_now
+from workengine.services.bundle_service import BundleService
 
 
 @dataclass(frozen=True)

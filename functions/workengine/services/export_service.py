@@ -9,14 +9,14 @@ import json
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from workengine.dal.codec import AttributeMap
 from workengine.dal.export_storage import DynamoExportRuns
-from workengine.dal.portable_items import SCHEDULES_COLLECTION, record_for_item
-from workengine.dal.table import DEFINITIONS_COLLECTION
+from workengine.dal.portable_items import record_for_item
+from workengine.dal.table import DEFINITIONS_COLLECTION, SCHEDULES_COLLECTION
+from workengine.domain.clock import Clock, utc_now
 from workengine.domain.entities import ExcludedEntity, ExportFileEntry, ExportManifest
 from workengine.domain.enums import Role
 from workengine.domain.errors import ServiceUnavailableError
@@ -38,14 +38,9 @@ from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
 from workengine.observability import logger, metrics
 
-Clock = Callable[[], datetime]
 Progress = Callable[[int], None]
 # Tenant-level partitions that hold exported entities (bundle partitions are found through the index).
 TENANT_COLLECTIONS: tuple[str, ...] = (SCHEDULES_COLLECTION, "AUDIT", DEFINITIONS_COLLECTION)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class TenantItemSource(Protocol):

@@ -26,12 +26,3 @@ class InProcessExportDispatcher:
     def __call__(self, tenant_id: str, export_id: str) -> Future[Any]:
         return _executor().submit(self._run, tenant_id, export_id)
 
-
-def refuse_in_process_dispatch(tenant_id: str, export_id: str) -> None:
-    """In AWS there is no fallback: a thread of a Lambda sandbox freezes between invocations, so an
-    export started on one would never finish. Raises InsecureSettingsError."""
-    from workengine.settings import InsecureSettingsError
-
-    raise InsecureSettingsError(
-        "WORKENGINE_EXPORT_FUNCTION_NAME is not set; in AWS exports run in the export worker function"
-    )

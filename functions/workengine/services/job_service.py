@@ -30,6 +30,7 @@ from workengine.domain.assistant import (
     render_prompt,
 )
 from workengine.domain.audit import audit_event
+from workengine.domain.clock import Clock, utc_now
 from workengine.domain.entities import AssistantJob, AuditEvent, Bundle, Proof, Task
 from workengine.domain.enums import EntityType, JobKind, JobStatus, ReminderKind, Role
 from workengine.domain.errors import (
@@ -46,7 +47,6 @@ from workengine.domain.reminder_rules import reminder_id
 from workengine.domain.rendering import MissingVariableError
 from workengine.observability import logger, metrics
 from workengine.services.assistant_providers import AssistantProvider, ProviderError, TransientProviderError
-from workengine.services.bundle_service import Clock, utc_now
 from workengine.services.pinned_definitions import PinnedDefinitions
 
 SYSTEM_ACTOR = "system:assistant"

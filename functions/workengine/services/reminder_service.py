@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from workengine.dal.reminder_repository import DynamoReminderRepository
+from workengine.domain.clock import Clock, utc_now
 from workengine.domain.entities import Reminder
 from workengine.domain.enums import ReminderKind, ReminderStatus, Role
 from workengine.domain.errors import ForbiddenError, ValidationFailedError
 from workengine.domain.identity import Identity
 from workengine.domain.reminder_factory import ADMINS_RECIPIENT
-from workengine.services.bundle_service import Clock, utc_now
 from workengine.services.pagination import PageTokenCodec
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from workengine.catalog.loader import TemplateCatalog
 from workengine.dal.reminder_repository import DynamoReminderRepository
 from workengine.dal.transactions import TransactionConflict, bundle_ref
+from workengine.domain.clock import Clock, utc_now
 from workengine.domain.entities import Reminder
 from workengine.domain.enums import ReminderKind, Role
 from workengine.domain.errors import (
@@ -32,7 +33,7 @@ from workengine.domain.schedules import (
 )
 from workengine.domain.template import ScheduleTrigger, WorkflowTemplate
 from workengine.observability import logger
-from workengine.services.bundle_service import BundleService, Clock, utc_now
+from workengine.services.bundle_service import BundleService
 from workengine.services.pagination import PageTokenCodec
 
 SCHEDULER_USER = "system:scheduler"

@@ -12,23 +12,8 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-
 from workengine.domain.paging import Cursor
-
-
-class ShardWork(BaseModel):
-    """One shard of one sweep; JSON on the sweep queue."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
-    now: AwareDatetime
-    shard: int = Field(ge=0)
-    cursor: dict[str, str] | None = None
-    handovers: int = Field(default=0, ge=0)  # how often this shard's work was handed on already
-
-    def continued(self, cursor: dict[str, str]) -> ShardWork:
-        return self.model_copy(update={"cursor": cursor, "handovers": self.handovers + 1})
+from workengine.domain.sweep_shards import ShardWork
 
 
 class SweepHandover(Protocol):

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.dal.transactions import TransactionConflict
+from workengine.domain.clock import Clock, utc_now
 from workengine.domain.entities import Task
 from workengine.domain.enums import Role
 from workengine.domain.identity import Identity
 from workengine.domain.progress import require_open
 from workengine.domain.task_actions import TaskAction, apply_action
-from workengine.services.bundle_service import Clock, utc_now
 from workengine.services.pagination import PageTokenCodec
 from workengine.services.task_commit import TaskChangeSet, TaskCommitter
 

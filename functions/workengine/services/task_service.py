@@ -9,6 +9,7 @@ from workengine.catalog.loader import TemplateCatalog
 from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.dal.transactions import TransactionConflict, TransactionContention, task_ref
 from workengine.domain.audit import audit_event
+from workengine.domain.clock import Clock, utc_now
 from workengine.domain.entities import ArtifactEvidence, AuditEvent, Comment, Task
 from workengine.domain.enums import EntityType, Role, TaskStatus
 from workengine.domain.errors import VersionConflictError
@@ -17,7 +18,6 @@ from workengine.domain.ids import new_id
 from workengine.domain.progress import require_open
 from workengine.domain.task_rules import TaskChange, apply_task_change
 from workengine.retries import retry_while
-from workengine.services.bundle_service import Clock, utc_now
 from workengine.services.hooks import NO_HOOKS, ServiceHooks
 from workengine.services.pagination import PageTokenCodec
 from workengine.services.pinned_definitions import PinnedDefinitions

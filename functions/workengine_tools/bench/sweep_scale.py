@@ -100,7 +100,7 @@ class PagesBudget:
 
 class MemoryQueue:
     def __init__(self) -> None:
-        from workengine.services.sweep_work import ShardWork
+        from workengine.domain.sweep_shards import ShardWork
 
         self.items: list[ShardWork] = []
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from workengine.dal.aws import client
-from workengine.services.reminder_publisher import reminder_created_pattern
+from workengine.dal.reminder_publisher import reminder_created_pattern
 from workengine.settings import Settings
 
 NOTIFIER_RULE = "workengine-reminder-created"

@@ -9,21 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
 
 from workengine.composition import Container, container
-from workengine.dal.table import PK, SK, TTL_ATTRIBUTE
 from workengine.domain.errors import IdempotencyConflictError
-
-IDEMPOTENCY_PARTITION = "IDEMPOTENCY#create_bundle"
 
 CreateFn = Callable[..., dict[str, Any]]
 # Built once per container (``composition.reset()`` gives tests a new one, and so a new table client).
@@ -37,14 +30,7 @@ def idempotent(create: CreateFn) -> tuple[CreateFn, IdempotencyConfig]:
     if _cached is not None and _cached[0] is current:
         return _cached[1], _cached[2]
     settings = current.settings
-    persistence = DynamoDBPersistenceLayer(
-        table_name=settings.table_name,
-        key_attr=PK,
-        sort_key_attr=SK,
-        static_pk_value=IDEMPOTENCY_PARTITION,
-        expiry_attr=TTL_ATTRIBUTE,
-        boto3_client=current.client("dynamodb"),
-    )
+    persistence = current.idempotency_store
     config = IdempotencyConfig(
         event_key_jmespath="[tenant_id, key]",
         payload_validation_jmespath="body",
