@@ -21,6 +21,8 @@ from workengine.dal.aws import client as aws_client
 from workengine.settings import InsecureSettingsError, Settings, get_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     from workengine.catalog.loader import TemplateCatalog
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from workengine.dal.bundle_repository import DynamoBundleRepository
     from workengine.dal.reminder_repository import DynamoReminderRepository
     from workengine.dal.stats_repository import DynamoStatsRepository
+    from workengine.dal.stream_records import EntityChange
+    from workengine.domain.entities import Bundle, Task
     from workengine.domain.export_signing import ManifestSigner
     from workengine.services.approval_service import ApprovalService
     from workengine.services.artifact_service import ArtifactService
@@ -273,6 +277,15 @@ class Container:
         from workengine.services.stats_aggregator import StatsAggregator
 
         return StatsAggregator(self.stats_repository, self.bundle_repository)
+
+    @property
+    def stream_changes(
+        self,
+    ) -> Callable[[Mapping[str, Any]], EntityChange[Bundle] | EntityChange[Task] | None]:
+        """Decodes a DynamoDB stream record into the bundle or task change it carries (None: another item)."""
+        from workengine.dal.stream_records import entity_change
+
+        return entity_change
 
     @cached_property
     def template_stats_service(self) -> TemplateStatsService:

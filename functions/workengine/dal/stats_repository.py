@@ -18,10 +18,17 @@ from typing import Any
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap
 from workengine.dal.reads import TableReader
-from workengine.dal.transactions import TransactionConflict, TransactionContention, WriteTransaction, commit
+from workengine.dal.transactions import (
+    ItemRef,
+    TransactionConflict,
+    TransactionContention,
+    WriteTransaction,
+    commit,
+)
 from workengine.retries import retry_while
 
 STATS_ENTITY_TYPE = "template_stats"
+COUNTED = ItemRef("counted")  # the marker that a change was counted
 APPLIED_ENTITY_TYPE = "stats_change"
 # Markers outlive every redelivery: a stream keeps records 24 hours and the event source mapping gives
 # up on a record after STREAM_MAX_RECORD_AGE (infra), both well inside this.
@@ -68,7 +75,7 @@ class DynamoStatsRepository:
         if not deltas:
             return False
         transaction = WriteTransaction(self._table)
-        transaction.put_new(self._marker(tenant_id, change.bundle_id, change.change_id, now), label="counted")
+        transaction.put_new(self._marker(tenant_id, change.bundle_id, change.change_id, now), label=COUNTED)
         pk = t.stats_pk(tenant_id, template_id)
         version_sk = t.stats_version_sk(change.template_version)
         for sk, version in ((version_sk, change.template_version), (t.STATS_ALL_SK, None)):
@@ -81,7 +88,7 @@ class DynamoStatsRepository:
                 sleep=self._sleep,
             )
         except TransactionConflict as exc:
-            if exc.label == "counted":
+            if exc.on == COUNTED:
                 return False
             raise
         return True

@@ -14,7 +14,6 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from workengine.composition import container
-from workengine.dal.stream_records import entity_change
 from workengine.observability import logger, metrics
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -22,10 +21,11 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 def record_handler(record: DynamoDBRecord) -> bool:
     """Counts one record's change; raising reports this record (and, in order, the rest) as failed."""
-    change = entity_change(record.raw_event)
+    wiring = container()
+    change = wiring.stream_changes(record.raw_event)
     if change is None:
         return False
-    counted = container().stats_aggregator.count(change)
+    counted = wiring.stats_aggregator.count(change)
     if counted:
         metrics.add_metric(name="Stats_change_counted", unit="Count", value=1)
     return counted

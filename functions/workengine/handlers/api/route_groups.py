@@ -17,6 +17,8 @@ ROUTES_PACKAGE = "workengine.handlers.api.routes"
 ROUTE_MODULES: dict[str, tuple[str, ...]] = {
     "health": ("health",),
     "templates": ("templates",),
+    "templates/stats": ("templates",),
+    "templates/drift": ("templates",),
     "bundles": ("bundles",),
     "bundles/events": ("bundles",),
     "bundles/template": ("bundles",),
