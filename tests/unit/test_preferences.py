@@ -57,6 +57,10 @@ def test_daytime_quiet_hours_and_equal_bounds() -> None:
         {"start": "22:00", "end": "07:00", "time_zone": "../../etc/passwd"},
         {"start": "24:00", "end": "07:00", "time_zone": "UTC"},
         {"start": "7:00", "end": "08:00", "time_zone": "UTC"},
+        {"start": "25:00", "end": "08:00", "time_zone": "UTC"},
+        {"start": "22:00", "end": "07:00", "time_zone": "zone.tab"},  # a tzdata file, not a zone
+        {"start": "22:00", "end": "07:00", "timezone": "Europe/Berlin"},  # misspelt member
+        {"start": "22:00", "end": "07:00", "time_zone": "UTC", "days": ["mon"]},  # unknown member
     ],
 )
 def test_unknown_zones_and_malformed_times_are_refused(fields: dict[str, str]) -> None:

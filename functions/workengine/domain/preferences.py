@@ -57,7 +57,9 @@ def zone(name: str) -> ZoneInfo:
 
 
 class QuietHours(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    # a misspelt member ("timezone") is refused, not dropped
+    model_config = ConfigDict(defer_build=True, extra="forbid")
+
     start: str = Field(pattern=HH_MM_PATTERN, description="Local start, HH:MM (24 h).")
     end: str = Field(pattern=HH_MM_PATTERN, description="Local end, HH:MM; before start spans midnight.")
     time_zone: str = Field(min_length=1, max_length=64, description="IANA time zone name.")

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from workengine.domain.bounds import DATE_MAX, DATE_MIN
 from workengine_tools.cli.output import add_json_flag, emit
 from workengine_tools.cli.simulation_text import timeline_lines
 
@@ -21,6 +22,8 @@ def _json_object(text: str) -> dict[str, Any]:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise argparse.ArgumentTypeError(f"not JSON: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise argparse.ArgumentTypeError("nested too deeply") from exc
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError("must be a JSON object")
     return value
@@ -28,9 +31,12 @@ def _json_object(text: str) -> dict[str, Any]:
 
 def _day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError("must be a date YYYY-MM-DD") from exc
+    if not DATE_MIN <= day <= DATE_MAX:  # the API's window: due-date arithmetic stays within dates
+        raise argparse.ArgumentTypeError(f"must lie between {DATE_MIN} and {DATE_MAX}")
+    return day
 
 
 def _tags(text: str) -> list[str]:

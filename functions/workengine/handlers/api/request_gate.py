@@ -1,8 +1,9 @@
 """The request before any route sees it: path segments no ID can have (they would become DynamoDB keys
 over the 2,048-byte limit), and the body's size, media type and JSON that Python's parser would take but
 DynamoDB or the models cannot (``NaN``, ``Infinity``, integers of thousands of digits, nesting that
-exhausts the parser's stack). Each refusal is a domain error, so the contract's body comes from the one
-mapping in ``app``."""
+exhausts the parser's stack), and a body that is not a JSON object (every route's body is one; Powertools
+would otherwise take a one-item array ``[{...}]`` for its item). Each refusal is a domain error, so the
+contract's body comes from the one mapping in ``app``."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def body_problem(event: dict[str, Any]) -> WorkEngineError | None:
         )
     try:
         text = base64.b64decode(body, validate=True).decode() if event.get("isBase64Encoded") else body
-        json.loads(text, parse_constant=_refuse_constant)
+        parsed = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError:
         return ValidationFailedError("the request body is nested too deeply", {"field": "body"})
     except json.JSONDecodeError as exc:
@@ -74,4 +75,6 @@ def body_problem(event: dict[str, Any]) -> WorkEngineError | None:
         )
     except (ValueError, binascii.Error) as exc:  # NaN/Infinity, an integer over 4,300 digits, bad UTF-8
         return ValidationFailedError(f"the request body is not acceptable JSON: {exc}", {"field": "body"})
+    if parsed is not None and not isinstance(parsed, dict):
+        return ValidationFailedError("the request body must be a JSON object", {"field": "body"})
     return None
