@@ -341,6 +341,7 @@ class Container:
             self.assistant_provider,
             retry=RetryPolicy(settings.assistant_max_attempts, settings.assistant_retry_base_seconds),
             definitions=self.pinned_definitions,
+            conditions=self.condition_sweep,
         )
 
     # -- exports and imports --

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workengine.domain.condition_rules import reevaluate_conditions
+from workengine.domain.condition_rules import output_readers, reevaluate_conditions
 from workengine.domain.conditions import (
     ConditionError,
     ConditionState,
@@ -216,3 +216,47 @@ def test_any_sequence_of_field_changes_ends_in_the_state_of_the_final_data(
         expected_status = TaskStatus.SKIPPED if state is ConditionState.NOT_MET else TaskStatus.TODO
         assert tasks[key].status is expected_status
         assert (tasks[key].skip_reason == "condition") is (state is ConditionState.NOT_MET)
+
+
+OUTPUT_FLOW = FLOW.parents[2] / "assistant_content" / "templates" / "output-flow.yaml"
+
+
+def test_conditions_read_the_latest_output_given_and_stay_pending_without_one() -> None:
+    # Given a template whose rescue task reads the assessment's output, with the assessment done
+    template = WorkflowTemplate.model_validate(yaml.safe_load(OUTPUT_FLOW.read_text()))
+    assert output_readers(template) == {"assess"}
+    counter = iter(range(100))
+    created = instantiate_bundle(
+        template,
+        NewBundleRequest(template_id="output-flow", title="Deal", anchor_date=date(2030, 7, 1)),
+        tenant_id="acme",
+        actor="mia",
+        now=NOW,
+        new_id=lambda prefix: f"{prefix}{next(counter)}",
+    )
+    tasks = by_key(created.tasks)
+    assert tasks["rescue"].condition is ConditionState.PENDING
+    ids = {t.task_id: t for t in created.tasks}
+    tasks["assess"] = change(tasks["assess"], ids, status=TaskStatus.DONE)
+
+    def decide(outputs: dict[str, Any]) -> dict[str, Task]:
+        flips = reevaluate_conditions(
+            template,
+            created.bundle,
+            list(tasks.values()),
+            today=NOW.date(),
+            now=NOW,
+            changed_keys={"assess"},
+            outputs=outputs,
+        )
+        return {t.template_task_ref: t for t in flips.values()}
+
+    # When no output exists yet, the condition stays pending; with a "high" output it is met; "low" skips it
+    assert decide({}) == {}
+    assert decide({"assess": {"risk": "high"}})["rescue"].condition is ConditionState.MET
+    low = decide({"assess": {"risk": "low"}})["rescue"]
+    assert (low.condition, low.status, low.skip_reason) == (
+        ConditionState.NOT_MET,
+        TaskStatus.SKIPPED,
+        "condition",
+    )

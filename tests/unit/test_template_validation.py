@@ -373,3 +373,26 @@ def test_a_condition_that_does_not_compile_is_named(tmp_path: Path) -> None:
     found = messages(write_content(tmp_path, with_task(1, when="inputs.a >")))
     assert len(found) == 1 and found[0].startswith("content/templates/sample.yaml: tasks[1].when: ERROR:")
     assert "Syntax error" in found[0]
+
+
+def test_conditions_may_read_declared_assistant_output_properties(tmp_path: Path) -> None:
+    # Given a condition reading a property draft's output schema declares, it is valid
+    template = copy.deepcopy(VALID)
+    template["tasks"][2]["when"] = 'tasks.draft.outputs.summary != ""'
+    assert messages(write_content(tmp_path, template)) == []
+
+    # When it reads an undeclared property instead, and another task's output that has no assistant step
+    template["tasks"][2]["when"] = 'tasks.draft.outputs.verdict == "go"'
+    template["tasks"].append(
+        {"key": "close", "title": "Close", "phase": "do", "when": "tasks.publish.outputs.x == 1"}
+    )
+    found = messages(write_content(tmp_path, template))
+
+    # Then both are named
+    prefix = "content/templates/sample.yaml: "
+    assert sorted(found) == [
+        prefix + "tasks[2].when: tasks.draft.outputs.verdict: output of task 'draft' has no property "
+        "'verdict'",
+        prefix + "tasks[3].when: tasks.publish.outputs.x: task 'publish' has no assistant step, so it has no "
+        "outputs",
+    ]

@@ -279,7 +279,6 @@ class TemplateChecker:
                 return f"task {source.key!r} has no assistant step, so it has no outputs"
             if len(parts) > 3 and parts[3] not in _properties(source.assistant.output_schema):
                 return f"output of task {source.key!r} has no property {parts[3]!r}"
-            return "assistant outputs are not available to conditions yet; record the value in a field"
         return None
 
     def check_task_titles(self) -> None:

@@ -24,6 +24,7 @@ from workengine.dal.items import (
     reminder_item,
     task_item,
 )
+from workengine.dal.job_repository import read_bundle_jobs
 from workengine.dal.reads import TableReader
 from workengine.dal.transactions import (
     TRANSACTION_ITEM_LIMIT,
@@ -33,7 +34,15 @@ from workengine.dal.transactions import (
     task_ref,
     translate_transaction_error,
 )
-from workengine.domain.entities import AuditEvent, Bundle, Comment, PinnedDefinition, Reminder, Task
+from workengine.domain.entities import (
+    AssistantJob,
+    AuditEvent,
+    Bundle,
+    Comment,
+    PinnedDefinition,
+    Reminder,
+    Task,
+)
 from workengine.domain.enums import EntityType
 from workengine.domain.errors import NotFoundError
 from workengine.domain.paging import Cursor, Page
@@ -100,6 +109,10 @@ class DynamoBundleRepository:
             raise NotFoundError("bundle", bundle_id)
         tasks.sort(key=lambda task: task.position)
         return BundleSnapshot(bundle, tasks, revision)
+
+    def list_jobs(self, tenant_id: str, bundle_id: str) -> list[AssistantJob]:
+        """The bundle's assistant jobs (their outputs feed conditions): one Query of its partition."""
+        return read_bundle_jobs(self._reader, tenant_id, bundle_id)
 
     def get_definition(
         self, tenant_id: str, template_id: str, template_version: str

@@ -28,6 +28,12 @@ def job_item(job: AssistantJob) -> AttributeMap:
     return entity_to_item(job, EntityType.ASSISTANT_JOB, keys)
 
 
+def read_bundle_jobs(reader: TableReader, tenant_id: str, bundle_id: str) -> list[AssistantJob]:
+    """Every job of the bundle: one Query on the ``J#`` prefix of its partition (more past 1 MB)."""
+    items = reader.query_prefix(t.bundle_pk(tenant_id, bundle_id), t.JOB_SK_PREFIX, consistent=True)
+    return [item_to_entity(item, AssistantJob) for item in items]
+
+
 class DynamoJobRepository:
     """Raises NotFoundError for unknown (or other tenants') job IDs, VersionConflictError when a
     versioned write loses, ServiceUnavailableError when DynamoDB throttles."""
@@ -78,9 +84,7 @@ class DynamoJobRepository:
         return item_to_entity(item, AssistantJob)
 
     def list_bundle_jobs(self, tenant_id: str, bundle_id: str) -> list[AssistantJob]:
-        """Every job of the bundle: one Query on the ``J#`` prefix of its partition (more past 1 MB)."""
-        items = self._reader.query_prefix(t.bundle_pk(tenant_id, bundle_id), t.JOB_SK_PREFIX, consistent=True)
-        return [item_to_entity(item, AssistantJob) for item in items]
+        return read_bundle_jobs(self._reader, tenant_id, bundle_id)
 
 
 class SqsJobQueue:

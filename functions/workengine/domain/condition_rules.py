@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from workengine.domain.conditions import (
     CompiledCondition,
@@ -28,6 +29,14 @@ def next_condition_check(now: datetime) -> datetime:
 
 def has_time_conditions(definition: WorkflowTemplate) -> bool:
     return any(condition.uses_days_to_anchor for condition in compiled_conditions(definition).values())
+
+
+def output_readers(definition: WorkflowTemplate) -> frozenset[str]:
+    """Keys of the tasks whose assistant output some condition reads (empty: outputs need not be read)."""
+    keys: set[str] = set()
+    for condition in compiled_conditions(definition).values():
+        keys |= condition.output_task_keys
+    return frozenset(keys)
 
 
 def compiled_conditions(definition: WorkflowTemplate) -> dict[str, CompiledCondition]:
@@ -62,12 +71,17 @@ def reevaluate_conditions(
     today: date,
     now: datetime,
     changed_keys: set[str] | None = None,
+    outputs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Task]:
     """Tasks (by task_id) whose condition or status changed, each once with its version bumped once.
 
     ``changed_keys`` None evaluates every condition (creation, the daily sweep); otherwise only those
-    reading a changed task, then those reading a task that flipped, until nothing flips any more.
+    reading a changed task (a new assistant output of a task counts as a change of it), then those
+    reading a task that flipped, until nothing flips any more. ``outputs`` maps task keys to their
+    latest succeeded assistant output (``tasks.<key>.outputs``); callers read it only when
+    ``output_readers(definition)`` is not empty.
     """
+    outputs = outputs or {}
     conditions = compiled_conditions(definition)
     if not conditions:
         return {}
@@ -89,7 +103,11 @@ def reevaluate_conditions(
             anchor_date=bundle.anchor_date,
             today=today,
             tasks={
-                key: {"status": task.status.value, "fields": dict(task.fields), "outputs": {}}
+                key: {
+                    "status": task.status.value,
+                    "fields": dict(task.fields),
+                    "outputs": dict(outputs.get(key, {})),
+                }
                 for key, task in current.items()
             },
         )

@@ -56,6 +56,15 @@ class CompiledCondition:
         return frozenset(keys)
 
     @property
+    def output_task_keys(self) -> frozenset[str]:
+        """Tasks whose assistant output it reads (a new output re-evaluates it)."""
+        return frozenset(
+            parts[1]
+            for parts in (path.split(".") for path in self.references)
+            if parts[0] == "tasks" and len(parts) > 2 and parts[2] == "outputs"
+        )
+
+    @property
     def uses_days_to_anchor(self) -> bool:
         return DAYS_TO_ANCHOR in self.references
 

@@ -24,6 +24,7 @@ from workengine.domain.instantiation import InstantiatedBundle, NewBundleRequest
 from workengine.domain.progress import CLOSED_STATUSES, require_open
 from workengine.domain.task_rules import bundle_progress_after
 from workengine.domain.template import WorkflowTemplate
+from workengine.services.condition_outputs import outputs_for_conditions
 from workengine.services.hooks import NO_HOOKS, ServiceHooks
 from workengine.services.pagination import PageTokenCodec
 from workengine.services.pinned_definitions import PinnedDefinitions
@@ -216,7 +217,8 @@ class BundleService:
         """Conditions read ``bundle.tags`` and ``bundle.references``: a change of either re-evaluates them."""
         if not {"tags", "references"} & change.fields_set or updated.status is not BundleStatus.ACTIVE:
             return {}
-        return reevaluate_conditions(template, updated, tasks, today=today_utc(now), now=now)
+        outputs = outputs_for_conditions(self._repository, template, updated)
+        return reevaluate_conditions(template, updated, tasks, today=today_utc(now), now=now, outputs=outputs)
 
     def _condition_event(self, before: Task, after: Task, now: datetime) -> AuditEvent:
         return audit_event(

@@ -21,6 +21,7 @@ from workengine.domain.errors import ServiceUnavailableError
 from workengine.domain.ids import new_id
 from workengine.domain.task_rules import bundle_progress_after
 from workengine.observability import logger
+from workengine.services.condition_outputs import outputs_for_conditions
 from workengine.services.pinned_definitions import PinnedDefinitions
 
 
@@ -55,13 +56,38 @@ class ConditionSweep:
         return report
 
     def _reevaluate(self, tenant_id: str, bundle_id: str, now: datetime) -> list[str]:
+        return self.reevaluate_bundle(tenant_id, bundle_id, now, reschedule=True)
+
+    def reevaluate_bundle(
+        self,
+        tenant_id: str,
+        bundle_id: str,
+        now: datetime,
+        *,
+        changed_keys: set[str] | None = None,
+        reschedule: bool = False,
+    ) -> list[str]:
+        """Re-evaluates the bundle's conditions (those reading ``changed_keys``, or all) and stores the
+        flips with the bundle's progress; returns the IDs of the tasks that changed. ``reschedule`` moves
+        the daily check to tomorrow (the sweep's bookkeeping). Raises TransactionConflict when the
+        bundle or a flipped task changed meanwhile, ServiceUnavailableError when DynamoDB throttles."""
         bundle, tasks = self._bundles.get_bundle_with_tasks(tenant_id, bundle_id)
         definition = self._definitions.find(bundle)
         flips = (
-            reevaluate_conditions(definition, bundle, tasks, today=today_utc(now), now=now)
+            reevaluate_conditions(
+                definition,
+                bundle,
+                tasks,
+                today=today_utc(now),
+                now=now,
+                changed_keys=changed_keys,
+                outputs=outputs_for_conditions(self._bundles, definition, bundle),
+            )
             if definition is not None and bundle.status is BundleStatus.ACTIVE
             else {}
         )
+        if not flips and not reschedule:
+            return []
         by_id = {task.task_id: task for task in tasks}
         events = [
             self._event(EntityType.TASK, by_id[task_id], flipped, "condition_evaluated", now)
@@ -72,7 +98,9 @@ class ConditionSweep:
         progress = bundle_progress_after(bundle, phases, updated_tasks)
         # The check moves to tomorrow without a version bump (bookkeeping no client sees change), unless
         # the flips moved the bundle's stage or status.
-        updated = bundle.model_copy(update={"conditions_due_at": next_condition_check(now)})
+        updated = bundle
+        if reschedule:
+            updated = bundle.model_copy(update={"conditions_due_at": next_condition_check(now)})
         if progress.stage_changed or progress.status_changed:
             updated = updated.model_copy(
                 update={

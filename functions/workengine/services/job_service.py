@@ -2,7 +2,8 @@
 
 A run renders the prompt strictly, calls the provider with bounded exponential backoff on transient
 errors, validates the output against the step's schema, stores it (it becomes ``outputs.<task_key>`` for
-later prompts of the bundle) and may fill the task's proof comment. A final failure marks the job
+later prompts of the bundle and ``tasks.<key>.outputs`` for conditions) and may fill the task's proof
+comment; the conditions reading that output are then re-evaluated. A final failure marks the job
 ``failed`` and leaves an ``automation_failure`` reminder for the bundle owner, in the same transaction.
 """
 
@@ -31,6 +32,7 @@ from workengine.domain.assistant import (
 )
 from workengine.domain.audit import audit_event
 from workengine.domain.clock import Clock, utc_now
+from workengine.domain.condition_rules import output_readers
 from workengine.domain.entities import AssistantJob, AuditEvent, Bundle, Proof, Task
 from workengine.domain.enums import EntityType, JobKind, JobStatus, ReminderKind, Role
 from workengine.domain.errors import (
@@ -47,6 +49,7 @@ from workengine.domain.reminder_rules import reminder_id
 from workengine.domain.rendering import MissingVariableError
 from workengine.observability import logger, metrics
 from workengine.services.assistant_providers import AssistantProvider, ProviderError, TransientProviderError
+from workengine.services.condition_sweep import ConditionSweep
 from workengine.services.pinned_definitions import PinnedDefinitions
 
 SYSTEM_ACTOR = "system:assistant"
@@ -92,10 +95,12 @@ class JobService:
         clock: Clock = utc_now,
         id_factory: Callable[[str], str] = new_id,
         definitions: PinnedDefinitions | None = None,
+        conditions: ConditionSweep | None = None,
     ) -> None:
         self._jobs = jobs
         self._bundles = bundles
         self._definitions = definitions or PinnedDefinitions(catalog, bundles)
+        self._conditions = conditions or ConditionSweep(bundles, self._definitions, id_factory=id_factory)
         self._queue = queue
         self._provider = provider
         self._retry = retry
@@ -217,7 +222,29 @@ class JobService:
         if problems:
             message = "the output does not match the output schema: " + "; ".join(problems[:5])
             return self._fail(running, bundle, message, attempts, prompt)
-        return self._succeed(running, task, plan, output, attempts, prompt)
+        done = self._succeed(running, task, plan, output, attempts, prompt)
+        self._reevaluate_conditions(bundle, done)
+        return done
+
+    def _reevaluate_conditions(self, bundle: Bundle, job: AssistantJob) -> None:
+        """A new output of a task re-evaluates the conditions reading ``tasks.<key>.outputs`` (after the
+        job is stored: a conflict here is retried, and a lasting one is logged, never fails the job)."""
+        key = job.template_task_ref
+        definition = self._definitions.find(bundle) if key else None
+        if key is None or definition is None or key not in output_readers(definition):
+            return
+        for attempt in range(TASK_WRITE_RETRIES + 1):
+            try:
+                self._conditions.reevaluate_bundle(
+                    job.tenant_id, job.bundle_id, self._clock(), changed_keys={key}
+                )
+                return
+            except (TransactionConflict, ServiceUnavailableError):
+                if attempt == TASK_WRITE_RETRIES:
+                    logger.warning(
+                        "conditions reading a new output left for the next change",
+                        extra={"job_id": job.job_id, "bundle_id": job.bundle_id},
+                    )
 
     def _call_provider(self, prompt: str, plan: JobPlan) -> tuple[dict[str, Any] | None, int, str | None]:
         last_error = ""

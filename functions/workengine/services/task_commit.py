@@ -15,6 +15,7 @@ from workengine.domain.condition_rules import SYSTEM_ACTOR, reevaluate_condition
 from workengine.domain.entities import ArtifactEvidence, AuditEvent, Bundle, Comment, Task, today_utc
 from workengine.domain.enums import BundleStatus, EntityType
 from workengine.domain.task_rules import bundle_progress_after, reschedule_dependents
+from workengine.services.condition_outputs import outputs_for_conditions
 from workengine.services.hooks import ServiceHooks, merge_writes
 from workengine.services.pinned_definitions import PinnedDefinitions
 
@@ -105,7 +106,13 @@ class TaskCommitter:
             return []
         keys = {by_id[task_id].template_task_ref for task_id in changed_ids}
         flips = reevaluate_conditions(
-            definition, bundle, list(by_id.values()), today=today_utc(now), now=now, changed_keys=keys
+            definition,
+            bundle,
+            list(by_id.values()),
+            today=today_utc(now),
+            now=now,
+            changed_keys=keys,
+            outputs=outputs_for_conditions(self._repository, definition, bundle),
         )
         return list(flips.values())
 
