@@ -30,15 +30,16 @@ if TYPE_CHECKING:
     from workengine.dal.attention_reads import DynamoAttentionReader
     from workengine.dal.bundle_repository import DynamoBundleRepository
     from workengine.dal.reminder_repository import DynamoReminderRepository
+    from workengine.dal.showcase_markers import DynamoShowcaseMarkers
     from workengine.dal.stats_repository import DynamoStatsRepository
     from workengine.dal.stream_records import EntityChange
     from workengine.domain.entities import Bundle, Task
     from workengine.domain.export_signing import ManifestSigner
     from workengine.services.approval_service import ApprovalService
-    from workengine.services.artifact_service import ArtifactService
+    from workengine.services.artifact_service import ArtifactLimits, ArtifactService
     from workengine.services.assistant_providers import AssistantProvider
     from workengine.services.attention_service import AttentionService
-    from workengine.services.bundle_service import BundleService
+    from workengine.services.bundle_service import BundleService, Clock
     from workengine.services.condition_sweep import ConditionSweep
     from workengine.services.drift_service import DriftService
     from workengine.services.event_trigger_service import EventTriggerService
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
     from workengine.services.preference_service import PreferenceService
     from workengine.services.reminder_service import ReminderService
     from workengine.services.schedule_service import ScheduleService
+    from workengine.services.showcases.service import ShowcaseService
+    from workengine.services.showcases.stage import StageServices
     from workengine.services.stats_aggregator import StatsAggregator
     from workengine.services.sweep_service import SweepService
     from workengine.services.sweep_work import SweepHandover
@@ -78,6 +81,7 @@ CATALOG_DEPENDENTS = (
     "sweep_service",
     "template_stats_service",
     "drift_service",
+    "showcase_service",
 )
 
 
@@ -302,17 +306,24 @@ class Container:
     # -- artifacts and assistant jobs --
 
     @cached_property
-    def artifact_service(self) -> ArtifactService:
-        from workengine.services.artifact_service import ArtifactLimits, ArtifactService
+    def artifact_limits(self) -> ArtifactLimits:
+        from workengine.services.artifact_service import ArtifactLimits
 
         settings = self.settings
-        limits = ArtifactLimits(
+        return ArtifactLimits(
             max_bytes=settings.max_artifact_bytes,
             allowed_content_types=frozenset(kind.lower() for kind in settings.allowed_content_types),
             upload_url_ttl_seconds=settings.upload_url_ttl_seconds,
             download_url_ttl_seconds=settings.download_url_ttl_seconds,
         )
-        return ArtifactService(self.artifact_repository, self.bundle_repository, self.artifact_store, limits)
+
+    @cached_property
+    def artifact_service(self) -> ArtifactService:
+        from workengine.services.artifact_service import ArtifactService
+
+        return ArtifactService(
+            self.artifact_repository, self.bundle_repository, self.artifact_store, self.artifact_limits
+        )
 
     @cached_property
     def assistant_provider(self) -> AssistantProvider:
@@ -493,6 +504,77 @@ class Container:
             uploads=self.upload_expiry,
             handover=handover,
             page_size=settings.sweep_page_size,
+        )
+
+    # -- showcases --
+
+    @cached_property
+    def showcase_markers(self) -> DynamoShowcaseMarkers:
+        from workengine.dal.showcase_markers import DynamoShowcaseMarkers
+
+        return DynamoShowcaseMarkers(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def showcase_service(self) -> ShowcaseService:
+        from workengine.services.showcases.service import ShowcaseService
+
+        return ShowcaseService(
+            self.showcase_markers, self.bundle_repository, self.reminder_repository, self.showcase_stage
+        )
+
+    def showcase_stage(self, clock: Clock, provider: AssistantProvider) -> StageServices:
+        """The services a showcase acts through, each on the showcase's clock (built per run, never
+        cached): jobs run inline on the scripted provider, the sweep creates reminders but publishes none
+        (the scheduled sweep does), evidence goes up through presigned URLs."""
+        from workengine.dal.job_repository import DynamoJobRepository
+        from workengine.dal.presigned_upload import HttpObjectUploader
+        from workengine.domain.ids import new_id
+        from workengine.services.approval_service import ApprovalService
+        from workengine.services.artifact_service import ArtifactService
+        from workengine.services.bundle_service import BundleService
+        from workengine.services.job_service import JobService, RetryPolicy
+        from workengine.services.showcases.stage import DeferredPublisher, InlineJobQueue, StageServices
+        from workengine.services.sweep_service import SweepService
+        from workengine.services.task_action_service import TaskActionService
+        from workengine.services.task_action_sweep import TaskActionSweep
+        from workengine.services.task_service import TaskService
+
+        bundles, definitions, hooks = self.bundle_repository, self.pinned_definitions, self.hooks
+        return StageServices(
+            bundles=BundleService(
+                bundles, self.catalog, self.page_tokens, hooks=hooks, definitions=definitions, clock=clock
+            ),
+            tasks=TaskService(
+                bundles,
+                self.catalog,
+                self.page_tokens,
+                hooks=hooks,
+                definitions=definitions,
+                clock=clock,
+                committer=self.task_committer,
+            ),
+            approvals=ApprovalService(bundles, self.task_committer, clock=clock),
+            actions=TaskActionService(bundles, self.task_committer, self.page_tokens, clock=clock),
+            artifacts=ArtifactService(
+                self.artifact_repository, bundles, self.artifact_store, self.artifact_limits, clock=clock
+            ),
+            jobs=JobService(
+                DynamoJobRepository(self.client("dynamodb"), self.settings.table_name),
+                bundles,
+                self.catalog,
+                InlineJobQueue(),
+                provider,
+                retry=RetryPolicy(max_attempts=1),
+                clock=clock,
+                definitions=definitions,
+                conditions=self.condition_sweep,
+            ),
+            sweep=SweepService(
+                self.reminder_repository,
+                DeferredPublisher(),
+                visitors=[TaskActionSweep(bundles, new_id)],
+            ),
+            uploader=HttpObjectUploader(),
         )
 
     def reload_catalog(self) -> None:

@@ -60,13 +60,20 @@ class LocalStack:
 
 @pytest.fixture(scope="module")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    yield from start_local_stack(tmp_path_factory, sweep_interval_seconds=1)
+
+
+def start_local_stack(
+    tmp_path_factory: pytest.TempPathFactory, *, sweep_interval_seconds: int
+) -> Iterator[LocalStack]:
+    """``workengine serve`` in a subprocess until the generator is closed (its log printed then)."""
     port, moto_port = free_port(), free_port()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     log = log_path.open("w")
     env = {
         **os.environ,
         "WORKENGINE_DEV_JWT_SECRET": E2E_SECRET,
-        "WORKENGINE_LOCAL_SWEEP_INTERVAL_SECONDS": "1",
+        "WORKENGINE_LOCAL_SWEEP_INTERVAL_SECONDS": str(sweep_interval_seconds),
         "AWS_ACCESS_KEY_ID": "e2e",
         "AWS_SECRET_ACCESS_KEY": "e2e",
         "AWS_DEFAULT_REGION": "us-east-1",

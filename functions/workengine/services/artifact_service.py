@@ -114,6 +114,11 @@ class ArtifactService:
         self._clock = clock
         self._new_id = id_factory
 
+    @property
+    def bucket(self) -> str:
+        """The bucket artifacts are stored in (what S3's notifications name)."""
+        return self._store.bucket
+
     def create_upload(
         self,
         identity: Identity,

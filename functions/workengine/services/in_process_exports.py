@@ -25,4 +25,3 @@ class InProcessExportDispatcher:
 
     def __call__(self, tenant_id: str, export_id: str) -> Future[Any]:
         return _executor().submit(self._run, tenant_id, export_id)
-

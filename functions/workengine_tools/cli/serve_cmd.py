@@ -25,6 +25,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--moto-port", type=int, default=None, help="moto backend port (default: --port + 1)")
     parser.add_argument("--seed-demo", action="store_true", help="create a demo tenant with bundles")
     parser.add_argument(
+        "--seed-showcases",
+        action="store_true",
+        help="also seed every showcase (bundles with history) into the demo tenant before serving",
+    )
+    parser.add_argument(
         "--metrics", action="store_true", help="print CloudWatch EMF metric blobs to stdout (default: off)"
     )
     parser.add_argument("--quiet", action="store_true", help="no request log lines on stderr")
@@ -105,6 +110,18 @@ def run(args: argparse.Namespace) -> int:
         wiring = composition.container()
         created = seed_demo(wiring.bundle_service, wiring.task_service, wiring.catalog.list())
         print(f"seeded tenant {DEMO_TENANT!r} with {len(created)} bundles")
+    if args.seed_showcases:
+        from workengine.domain.enums import Role
+        from workengine.domain.identity import Identity
+
+        print(
+            "seeding the showcases (a minute or two: every step runs through the services)...",
+            file=sys.stderr,
+        )
+        summary = composition.container().showcase_service.seed(
+            Identity(DEMO_TENANT, DEMO_ADMIN, Role.ADMIN), "all"
+        )
+        print(summary.message())
 
     stop = threading.Event()
     start_background(settings, stop)

@@ -133,13 +133,18 @@ def drain_jobs_once(settings: Settings, wait_seconds: int = 0) -> int:
     return drain_batch(queue_url(settings.jobs_queue_name), lambda_handler, wait_seconds)
 
 
+# Short polls: moto's server answers nothing else while a long poll (WaitTimeSeconds) waits, so a long
+# poll here stalled every other request to the local backend by up to that long (minutes for a seeding).
+IDLE_POLL_SECONDS = 0.5
+
+
 def drain_loop(settings: Settings, stop: threading.Event, drain: Any) -> None:
     """Never dies: a failure of one drain (a poisoned record, the backend away) is logged, and the loop
     goes on with the next, as the SQS integration keeps polling in AWS."""
     while not stop.is_set():
         try:
-            if drain(settings, wait_seconds=1) == 0:
-                stop.wait(0.2)
+            if drain(settings, wait_seconds=0) == 0:
+                stop.wait(IDLE_POLL_SECONDS)
         except Exception:
             logger.exception("local queue drain failed")
             stop.wait(1.0)

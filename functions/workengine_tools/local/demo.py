@@ -5,18 +5,21 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from workengine.dal.showcase_markers import DynamoShowcaseMarkers
 from workengine.domain.entities import Task
 from workengine.domain.enums import BundleStatus, ProofKind, Role, TaskStatus
 from workengine.domain.errors import WorkEngineError
 from workengine.domain.fields import FieldType
 from workengine.domain.identity import Identity
 from workengine.domain.instantiation import USER_PREFIX, NewBundleRequest
+from workengine.domain.showcase import MarkerStatus, ShowcaseMarker
 from workengine.domain.task_rules import ProofChange, TaskChange
 from workengine.domain.template import WorkflowTemplate
 from workengine.services.bundle_service import BundleChange, BundleService
 from workengine.services.task_service import TaskService
 
 DEMO_TENANT = "demo"
+DEMO_MARKER = "demo"  # the marker of the demo bundles, beside the showcases' markers
 DEMO_ADMIN = "alice"
 DEMO_MEMBER = "bob"
 
@@ -85,11 +88,41 @@ def _complete_ready_tasks(
         done.add(task.task_id)
 
 
+def seed_demo_once(
+    markers: DynamoShowcaseMarkers,
+    bundles: BundleService,
+    tasks_service: TaskService,
+    templates: list[WorkflowTemplate],
+    tenant_id: str = DEMO_TENANT,
+) -> list[str]:
+    """The demo data, once per tenant (a marker claimed first, as for showcases); returns the bundle IDs
+    created, empty when the tenant already has them."""
+    marker = ShowcaseMarker(
+        tenant_id=tenant_id,
+        name=DEMO_MARKER,
+        status=MarkerStatus.SEEDING,
+        started_at=datetime.now(UTC),
+        seeded_by=DEMO_ADMIN,
+    )
+    if not markers.claim(marker):
+        return []
+    created = seed_demo(bundles, tasks_service, templates, tenant_id)
+    markers.save(
+        marker.model_copy(
+            update={"status": MarkerStatus.SEEDED, "finished_at": datetime.now(UTC), "bundle_ids": created}
+        )
+    )
+    return created
+
+
 def seed_demo(
-    bundles: BundleService, tasks_service: TaskService, templates: list[WorkflowTemplate]
+    bundles: BundleService,
+    tasks_service: TaskService,
+    templates: list[WorkflowTemplate],
+    tenant_id: str = DEMO_TENANT,
 ) -> list[str]:
     """Create the demo data; returns the bundle IDs created."""
-    admin = Identity(DEMO_TENANT, DEMO_ADMIN, Role.ADMIN)
+    admin = Identity(tenant_id, DEMO_ADMIN, Role.ADMIN)
     today = datetime.now(UTC).date()
     created: list[str] = []
     for index, template in enumerate(templates):

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from workengine.services.preference_service import PreferenceService
     from workengine.services.reminder_service import ReminderService
     from workengine.services.schedule_service import ScheduleService
+    from workengine.services.showcases.service import ShowcaseService
     from workengine.services.task_action_service import TaskActionService
     from workengine.services.task_commit import TaskCommitter
     from workengine.services.task_service import TaskService
@@ -157,3 +158,7 @@ def template_stats_service() -> TemplateStatsService:
 
 def drift_service() -> DriftService:
     return container().drift_service
+
+
+def showcase_service() -> ShowcaseService:
+    return container().showcase_service

@@ -58,4 +58,5 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
     "POST /events": (),
     "POST /exports": (),
     "GET /exports/{export_id}": ("FORBIDDEN",),
+    "POST /showcases/{name}": ("NOT_FOUND",),
 }

@@ -36,6 +36,7 @@ ROUTE_MODULES: dict[str, tuple[str, ...]] = {
     "attention": ("attention",),
     "me": ("preferences",),
     "events": ("events",),
+    "showcases": ("showcases",),
 }
 
 
@@ -61,6 +62,7 @@ DOCUMENT_ORDER = (
     "preferences",
     "schedules",
     "attention",
+    "showcases",
 )
 
 
