@@ -124,10 +124,12 @@ def test_ev_charging_sites_carry_a_rejected_permit_an_installation_and_operation
     actions = [e["action"] for e in seeded.events(depot["bundle"]["bundle_id"])]
     assert "reopened" in actions and actions.count("created") >= 1
     kinds = {r["kind"] for r in seeded.reminders(depot["bundle"]["bundle_id"])}
-    assert {"rework", "approval_requested", "overdue"} <= kinds
+    assert {"rework", "approval_requested"} <= kinds
 
     # Harbour Park: installing, the photo uploaded; Riverside Mall: in operations, report drafted
-    harbour = _tasks(seeded.bundle("ev-charging", "Harbour Park"))
+    harbour_bundle = seeded.bundle("ev-charging", "Harbour Park")
+    harbour = _tasks(harbour_bundle)
+    assert "overdue" in {r["kind"] for r in seeded.reminders(harbour_bundle["bundle"]["bundle_id"])}
     assert harbour["install_chargers"]["status"] == "in_progress"
     assert harbour["permit_approved"]["status"] == "done"
     assert harbour["permit_approved"]["approvals"][0]["decision"] == "approve"
