@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from workengine.dal.due_index import DUE_SHARDS, PUBLISH_SHARDS
+from workengine.dal.reminder_publisher import PublishResult
 from workengine.dal.reminder_repository import DynamoReminderRepository, TaskSweepWrite, reminder_identity
 from workengine.domain.entities import Bundle, Reminder, Task
 from workengine.domain.enums import BundleStatus
@@ -35,7 +36,6 @@ from workengine.domain.reminder_factory import task_reminder
 from workengine.domain.reminder_rules import next_fire_after, reminders_due
 from workengine.domain.sweep_shards import ShardWork
 from workengine.observability import logger, metrics
-from workengine.services.reminder_publisher import PublishResult
 from workengine.services.schedule_service import ScheduleService
 from workengine.services.sweep_work import UNLIMITED, Budget, SweepHandover, shard_works
 from workengine.services.upload_expiry import UploadExpiryService

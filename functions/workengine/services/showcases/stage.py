@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
+from workengine.dal.reminder_publisher import PublishResult
 from workengine.domain.entities import Reminder, Task
 from workengine.domain.enums import ApprovalDecision, JobKind, Role, TaskStatus
 from workengine.domain.errors import VersionConflictError
@@ -23,7 +24,6 @@ from workengine.services.approval_service import ApprovalService
 from workengine.services.artifact_service import ArtifactService
 from workengine.services.bundle_service import BundleService
 from workengine.services.job_service import JobService
-from workengine.services.reminder_publisher import PublishResult
 from workengine.services.sweep_service import SweepService
 from workengine.services.task_action_service import TaskActionService
 from workengine.services.task_service import TaskService
