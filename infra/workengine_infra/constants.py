@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from workengine.handlers.api import public_routes
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 CONTENT_DIR = REPO_ROOT / "content"
@@ -95,7 +97,7 @@ STATS_AGGREGATOR_TIMEOUT_SECONDS = 60
 STREAM_ENTITY_TYPES = ("bundle", "task")
 
 # ---- API ----------------------------------------------------------------------------------------------
-PUBLIC_ROUTES = ("GET /health", "GET /openapi.json", "GET /docs")
+PUBLIC_ROUTES = public_routes.PUBLIC_ROUTES  # no authorizer on these (defined with the API document)
 PROXY_ROUTE_PATH = "/{proxy+}"
 THROTTLE_RATE_LIMIT = 50  # steady requests per second for the whole stage
 THROTTLE_BURST_LIMIT = 100

@@ -17,7 +17,7 @@ from workengine.domain.errors import (
     ValidationFailedError,
 )
 from workengine.domain.fields import merge_fields, missing_required
-from workengine.domain.progress import derive_progress
+from workengine.domain.progress import CLOSED_STATUSES, derive_progress
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ def bundle_progress_after(
     Bundles an admin cancelled or archived keep their status; only active/completed follow the tasks.
     """
     stage, status = derive_progress(phase_order, tasks)
-    if bundle.status in (BundleStatus.CANCELLED, BundleStatus.ARCHIVED):
+    if bundle.status in CLOSED_STATUSES:
         status = bundle.status
     return BundleProgress(
         stage=stage,

@@ -11,11 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from workengine.handlers.api.public_routes import PUBLIC_PATHS
 from workengine_tools.local.events import LocalLambdaContext, http_api_event
 from workengine_tools.local.tokens import InvalidTokenError, verify_token
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
-PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
 MAX_REQUEST_BYTES = 1024 * 1024
 LISTEN_BACKLOG = 128  # connections the kernel queues before the server accepts them
 READ_TIMEOUT_SECONDS = 15

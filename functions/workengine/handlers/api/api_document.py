@@ -22,12 +22,12 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from workengine.domain.errors import WorkEngineError
 from workengine.handlers.api.field_glossary import FIELD_GLOSSARY
+from workengine.handlers.api.public_routes import PUBLIC_PATHS
 from workengine.handlers.api.route_errors import ROUTE_ERRORS, TRANSPORT_ERRORS
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
 
-PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
 SECURITY_SCHEME = "bearerAuth"
 REF = "#/components/schemas/"
 TAG_DESCRIPTIONS = {
