@@ -29,10 +29,13 @@ if TYPE_CHECKING:
     from workengine.dal.artifact_repository import DynamoArtifactRepository, S3ArtifactStore
     from workengine.dal.attention_reads import DynamoAttentionReader
     from workengine.dal.bundle_repository import DynamoBundleRepository
+    from workengine.dal.mailer import SesMailer
+    from workengine.dal.notification_repository import DynamoNotificationRepository
     from workengine.dal.reminder_repository import DynamoReminderRepository
     from workengine.dal.showcase_markers import DynamoShowcaseMarkers
     from workengine.dal.stats_repository import DynamoStatsRepository
     from workengine.dal.stream_records import EntityChange
+    from workengine.dal.user_directory import UserDirectory
     from workengine.domain.entities import Bundle, Task
     from workengine.domain.export_signing import ManifestSigner
     from workengine.services.approval_service import ApprovalService
@@ -41,12 +44,14 @@ if TYPE_CHECKING:
     from workengine.services.attention_service import AttentionService
     from workengine.services.bundle_service import BundleService, Clock
     from workengine.services.condition_sweep import ConditionSweep
+    from workengine.services.digest_service import DigestService
     from workengine.services.drift_service import DriftService
     from workengine.services.event_trigger_service import EventTriggerService
     from workengine.services.export_service import ExportDispatcher, ExportService, TenantExporter
     from workengine.services.hooks import ServiceHooks
     from workengine.services.import_service import ImportService
     from workengine.services.job_service import JobService
+    from workengine.services.notification_service import NotificationService
     from workengine.services.pagination import PageTokenCodec
     from workengine.services.pinned_definitions import PinnedDefinitions
     from workengine.services.preference_service import PreferenceService
@@ -449,14 +454,55 @@ class Container:
 
         return ScheduleService(self.reminder_repository, self.bundle_service, self.catalog, self.page_tokens)
 
+    # -- notification preferences and reminder email --
+
+    @cached_property
+    def notification_repository(self) -> DynamoNotificationRepository:
+        from workengine.dal.notification_repository import DynamoNotificationRepository
+
+        return DynamoNotificationRepository(self.client("dynamodb"), self.settings.table_name)
+
     @cached_property
     def preference_service(self) -> PreferenceService:
-        from workengine.dal.notification_repository import DynamoNotificationRepository
         from workengine.domain.clock import utc_now
         from workengine.services.preference_service import PreferenceService
 
-        return PreferenceService(
-            DynamoNotificationRepository(self.client("dynamodb"), self.settings.table_name), utc_now
+        return PreferenceService(self.notification_repository, utc_now)
+
+    @cached_property
+    def mailer(self) -> SesMailer:
+        from workengine.dal.mailer import SesMailer
+
+        return SesMailer(self.client("sesv2"), self.settings.email_sender)
+
+    @cached_property
+    def user_directory(self) -> UserDirectory:
+        """The Cognito user pool in AWS (``user_pool_id`` set); locally addresses come from preferences."""
+        from workengine.dal.user_directory import CognitoDirectory, NoDirectory
+
+        pool = self.settings.user_pool_id
+        return CognitoDirectory(self.client("cognito-idp"), pool) if pool else NoDirectory()
+
+    @cached_property
+    def notifications(self) -> NotificationService:
+        from workengine.services.notification_service import NotificationService
+
+        return NotificationService(
+            self.notification_repository,
+            self.mailer,
+            self.user_directory,
+            page_size=self.settings.sweep_page_size,
+        )
+
+    @cached_property
+    def digests(self) -> DigestService:
+        from workengine.services.digest_service import DigestService
+
+        return DigestService(
+            self.notification_repository,
+            self.mailer,
+            self.user_directory,
+            page_size=self.settings.sweep_page_size,
         )
 
     @cached_property
@@ -503,6 +549,8 @@ class Container:
             visitors=[TaskActionSweep(self.bundle_repository, new_id)],
             uploads=self.upload_expiry,
             handover=handover,
+            notifications=self.notifications,
+            digests=self.digests,
             page_size=settings.sweep_page_size,
         )
 

@@ -39,6 +39,8 @@ def config_from_context(app: App) -> StackConfig:
         jobs_worker_concurrency=int(
             context(c.CONTEXT_JOBS_WORKER_CONCURRENCY) or c.DEFAULT_JOBS_WORKER_CONCURRENCY
         ),
+        email_sender=str(context(c.CONTEXT_EMAIL_SENDER) or Settings.model_fields["email_sender"].default),
+        email_identity=context(c.CONTEXT_EMAIL_IDENTITY) or None,
     )
 
 

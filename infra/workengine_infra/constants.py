@@ -27,6 +27,9 @@ CONTEXT_ASSISTANT_PROVIDER = "workengine:assistant_provider"  # local (default) 
 CONTEXT_BEDROCK_MODEL_ID = "workengine:bedrock_model_id"  # default: Settings.bedrock_model_id
 CONTEXT_EXPORT_WORKER_CONCURRENCY = "workengine:export_worker_concurrency"  # reserved concurrency
 CONTEXT_JOBS_WORKER_CONCURRENCY = "workengine:jobs_worker_concurrency"  # reserved concurrency
+CONTEXT_EMAIL_SENDER = "workengine:email_sender"  # From address of reminder email (a verified SES identity)
+# The verified SES identity the sender belongs to: the address itself (default) or its domain.
+CONTEXT_EMAIL_IDENTITY = "workengine:email_identity"
 DEFAULT_EXPORT_WORKER_CONCURRENCY = 2
 DEFAULT_JOBS_WORKER_CONCURRENCY = 5
 ENV_SKIP_BUNDLING = "WORKENGINE_SKIP_BUNDLING"  # "1" does what -c workengine:bundle=skip does
@@ -57,6 +60,7 @@ ARTIFACT_UPLOADED_HANDLER = "workengine.handlers.artifact_uploaded.lambda_handle
 EXPORT_WORKER_HANDLER = "workengine.handlers.export_worker.lambda_handler"
 EVENT_TRIGGER_HANDLER = "workengine.handlers.event_trigger.lambda_handler"
 STATS_AGGREGATOR_HANDLER = "workengine.handlers.stats_aggregator.lambda_handler"
+NOTIFIER_HANDLER = "workengine.handlers.notifier.lambda_handler"
 
 # ---- storage layout (object key prefixes the runtime writes under) ------------------------------------
 ARTIFACTS_PREFIX = "tenants/"  # workengine.services.artifact_service.artifact_key (tests check it)
@@ -95,6 +99,9 @@ STREAM_MAX_RECORD_AGE_HOURS = 24
 STATS_AGGREGATOR_TIMEOUT_SECONDS = 60
 # Only bundle and task items move statistics: the mapping drops every other record before invoking.
 STREAM_ENTITY_TYPES = ("bundle", "task")
+NOTIFIER_TIMEOUT_SECONDS = 60
+NOTIFIER_BATCH_SIZE = 10
+NOTIFIER_MAX_RECEIVE_COUNT = 5  # SES throttling gives the claim back and the record is retried
 
 # ---- API ----------------------------------------------------------------------------------------------
 PUBLIC_ROUTES = public_routes.PUBLIC_ROUTES  # no authorizer on these (defined with the API document)

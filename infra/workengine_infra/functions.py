@@ -101,7 +101,7 @@ API = FunctionSpec(
 SWEEP = FunctionSpec(
     "Sweep",
     c.SWEEP_HANDLER,
-    "Reminder sweep and recurring schedules",
+    "Reminder sweep, recurring schedules, email after quiet hours, daily digests",
     512,
     Duration.minutes(5),
     TableAccess(
@@ -110,9 +110,22 @@ SWEEP = FunctionSpec(
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",
             "dynamodb:BatchWriteItem",  # a failed oversized occurrence is removed again
+            # email held by quiet hours (reminder, task, bundle, preferences; the deferred item goes)
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:DeleteItem",
         ),
-        (t.GSI_DUE,),
+        (t.GSI_DUE, t.GSI_ASSIGNEE),  # the digest lists a person's tasks
     ),
+)
+NOTIFIER = FunctionSpec(
+    "Notifier",
+    c.NOTIFIER_HANDLER,
+    "Reminder email (SQS <- ReminderCreated)",
+    256,
+    Duration.seconds(c.NOTIFIER_TIMEOUT_SECONDS),
+    # task, bundle and preferences; the claim and record; a deferred email; a role's users (Query)
+    TableAccess(("dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:Query")),
 )
 SWEEP_WORKER = FunctionSpec(
     "SweepWorker",
@@ -278,6 +291,8 @@ class FunctionsConstruct(Construct):
                 **kwargs,
             )
 
+        self._make = make
+
         # Export runs asynchronously (the API invokes it with InvocationType=Event); failures land here.
         self.export_dlq = dead_letter_queue(self, "ExportDeadLetterQueue", target_of="the export worker")
         # Reserved concurrency bounds the 15-minute, 1 GB export runs (and the table reads they make).
@@ -433,6 +448,14 @@ class FunctionsConstruct(Construct):
                 ],
             )
         )
+
+    def add(self, name: str, spec: FunctionSpec, extra_env: dict[str, str]) -> WorkEngineFunction:
+        """One more function of the stack (another construct's concern), with its table grants; it joins
+        ``all`` (alarms, tests)."""
+        fn = self._make(spec, extra_env)
+        self._table(fn, spec.table)
+        self.all[name] = fn
+        return fn
 
     def _table(self, fn: WorkEngineFunction, access: TableAccess) -> None:
         table_arn = self._data.table.table_arn

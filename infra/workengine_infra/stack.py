@@ -15,6 +15,7 @@ from workengine_infra.data import DataConstruct
 from workengine_infra.events import ArtifactUploadRule, EventsConstruct, EventTriggerRule
 from workengine_infra.functions import FunctionsConstruct
 from workengine_infra.monitoring import MonitoringConstruct
+from workengine_infra.notifications import NotificationsConstruct
 from workengine_infra.schedules import SchedulesConstruct
 
 
@@ -27,6 +28,8 @@ class StackConfig:
     bedrock_model_id: str | None = None  # set: the assistant worker calls this Bedrock model
     export_worker_concurrency: int = c.DEFAULT_EXPORT_WORKER_CONCURRENCY
     jobs_worker_concurrency: int = c.DEFAULT_JOBS_WORKER_CONCURRENCY
+    email_sender: str = "reminders@example.com"  # the From address; verify it in SES (docs/operations.md)
+    email_identity: str | None = None  # the verified identity it belongs to; default: the address
 
     @property
     def prod(self) -> bool:
@@ -76,6 +79,15 @@ class WorkEngineStack(Stack):
             prod=config.prod,
             allowed_origins=config.allowed_origins,
         )
+        self.notifications = NotificationsConstruct(
+            self,
+            "Notifications",
+            functions=self.functions,
+            event_bus=self.messaging.event_bus,
+            user_pool=self.api.user_pool,
+            sender=config.email_sender,
+            identity=config.email_identity or config.email_sender,
+        )
         self.schedules = SchedulesConstruct(self, "Schedules", sweep=self.functions.sweep.function)
         self.artifact_rule = ArtifactUploadRule(
             self,
@@ -101,6 +113,7 @@ class WorkEngineStack(Stack):
                 "sweep": self.schedules.dead_letter_queue,
                 "artifact-uploaded": self.artifact_rule.dead_letter_queue,
                 "event-trigger": self.event_triggers.dead_letter_queue,
+                "notifier": self.notifications.dead_letter_queue,
             },
             http_api=self.api.http_api,
             alarm_email=config.alarm_email,

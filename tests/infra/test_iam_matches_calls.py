@@ -15,7 +15,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -143,7 +143,21 @@ def _put(created: dict[str, Any], data: bytes) -> None:
     assert response.status_code in (200, 204), response.text
 
 
+OLGA = {"sub": "olga", "custom:tenant_id": TENANT, "custom:role": "member"}
+ALWAYS_QUIET = {"start": "00:01", "end": "00:00", "time_zone": "UTC"}  # all day but one minute
+
+
 def api_setup(lambdas: Lambdas, world: World) -> None:
+    # Reminder email: SES knows the sender; mia gets email and a daily digest, olga is in quiet hours,
+    # ada (an admin) receives what is addressed to the admins; rex's digest goes to his Cognito address.
+    sender = lambdas.stack.environment(lambdas.function_id(c.NOTIFIER_HANDLER))["WORKENGINE_EMAIL_SENDER"]
+    lambdas.stack.client("sesv2").create_email_identity(EmailIdentity=sender)
+    _ok(lambdas.api("PUT", "/me/preferences", {"email": "mia@example.com", "digest": "daily"}, claims=MEMBER))
+    _ok(lambdas.api("PUT", "/me/preferences", {"email": "olga@example.com", "quiet_hours": ALWAYS_QUIET},
+                    claims=OLGA))  # fmt: skip
+    _ok(lambdas.api("PUT", "/me/preferences", {"email": "ada@example.com"}))
+    rex = {"sub": "rex", "custom:tenant_id": TENANT, "custom:role": "member"}
+    _ok(lambdas.api("PUT", "/me/preferences", {"digest": "daily"}, claims=rex))  # his address: Cognito's
     body = {"template_id": "newsletter-issue", "title": "Newsletter May", "anchor_date": "2026-05-15",
             "assignees": {"owner": "mia", "editor": "mia"}}  # fmt: skip
     world.bundle = _ok(lambdas.api("POST", "/bundles", body, headers={"Idempotency-Key": "k-1"}), 201)
@@ -219,6 +233,7 @@ def sweep(lambdas: Lambdas, world: World) -> None:
     report = lambdas.invoke(c.SWEEP_HANDLER, event)
     assert report["bundles_created"] and report["reminders_created"] and report["published"], report
     assert report["handed_over"], report  # the due-index shards go to the sweep workers
+    assert report["digests_sent"] == 1, report  # mia's
 
 
 def sweep_worker(lambdas: Lambdas, world: World) -> None:
@@ -257,6 +272,42 @@ def event_trigger(lambdas: Lambdas, world: World) -> None:
     assert result == {"batchItemFailures": [{"itemIdentifier": "m-bad"}]}, result
 
 
+def reminder_created(reminder: dict[str, Any]) -> dict[str, Any]:
+    """One SQS record carrying the EventBridge ``ReminderCreated`` event the rule delivers."""
+    envelope = {"version": "0", "id": f"e-{reminder['reminder_id']}", "detail-type": "ReminderCreated",
+                "source": "workengine", "account": "123456789012", "time": "2026-12-02T09:00:00Z",
+                "region": "eu-west-1", "resources": [], "detail": reminder}  # fmt: skip
+    return {"messageId": reminder["reminder_id"], "receiptHandle": "h", "body": json.dumps(envelope),
+            "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "md5OfBody": "",
+            "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:notifier",
+            "awsRegion": "eu-west-1"}  # fmt: skip
+
+
+def notifier(lambdas: Lambdas, world: World) -> None:
+    from workengine.dal.items import reminder_item
+    from workengine.domain.entities import Reminder
+
+    reminders = _ok(lambdas.api("GET", "/reminders", query={"limit": "100"}))["items"]
+    to_mia = next(r for r in reminders if r["recipient"] == "mia")
+    to_olga = next(r for r in reminders if r["recipient"] == "olga")
+    # addressed to the admins (as the event trigger's failures are), and to someone without preferences
+    extra = [{**to_mia, "reminder_id": "r_admins", "recipient": "role:admin", "kind": "automation_failure"},
+             {**to_mia, "reminder_id": "r_nobody", "recipient": "zed"}]  # fmt: skip
+    env = lambdas.stack.environment(lambdas.function_id(c.NOTIFIER_HANDLER))
+    for reminder in extra:
+        item = reminder_item(Reminder.model_validate(reminder))
+        lambdas.stack.client("dynamodb").put_item(TableName=env["WORKENGINE_TABLE_NAME"], Item=item)
+    records = [reminder_created(r) for r in (to_mia, to_olga, *extra)]
+    result = lambdas.invoke(c.NOTIFIER_HANDLER, {"Records": records})
+    assert result == {"batchItemFailures": []}, result
+    # olga's email waits for the end of her quiet hours; the sweep sends it then
+    midnight = (datetime.now(UTC) + timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0)
+    event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {},
+             "time": midnight.isoformat()}  # fmt: skip
+    report = lambdas.invoke(c.SWEEP_HANDLER, event)
+    assert report["emails_sent"] == 1, report
+
+
 def api(lambdas: Lambdas, world: World) -> None:
     bundle_id = world.bundle["bundle"]["bundle_id"]
     task = _task(world.bundle, "pick_theme")
@@ -266,7 +317,7 @@ def api(lambdas: Lambdas, world: World) -> None:
         "/templates", "/templates/newsletter-issue", "/schedules", "/tasks", task_path,
         f"{task_path}/comments",
         f"/artifacts/{world.uploaded['artifact']['artifact_id']}", f"/assistant-jobs/{world.job_id}",
-        f"/exports/{world.export_id}", "/reminders",
+        f"/exports/{world.export_id}", "/reminders", "/me/preferences",
     ]  # fmt: skip
     for path in paths:
         _ok(lambdas.api("GET", path))
@@ -324,6 +375,7 @@ SCENARIOS: dict[str, Callable[[Lambdas, World], None]] = {
     c.SWEEP_HANDLER: sweep,
     c.SWEEP_WORKER_HANDLER: sweep_worker,
     c.EVENT_TRIGGER_HANDLER: event_trigger,
+    c.NOTIFIER_HANDLER: notifier,
     c.API_HANDLER: api,
     c.STATS_AGGREGATOR_HANDLER: stats_aggregator,
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,6 +31,7 @@ HANDLERS = {
     c.EXPORT_WORKER_HANDLER,
     c.EVENT_TRIGGER_HANDLER,
     c.STATS_AGGREGATOR_HANDLER,
+    c.NOTIFIER_HANDLER,
 }
 
 
@@ -489,6 +491,48 @@ def test_worker_reports_partial_batch_failures_from_a_queue_with_dlq(dev: Synthe
     assert mapping["Properties"]["FunctionName"] == {"Ref": function_id(dev, c.JOBS_WORKER_HANDLER)}
 
 
+def test_reminder_created_reaches_the_notifier_through_a_queue_with_an_alarmed_dlq(dev: Synthesized) -> None:
+    queue_id, queue = queue_with_dlq(dev, "NotifierQueue")
+    dlq_id = queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    assert queue["Properties"]["VisibilityTimeout"] >= 6 * c.NOTIFIER_TIMEOUT_SECONDS
+    mapping = event_source_of(dev, c.NOTIFIER_HANDLER)
+    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    Template.from_json(dev.template).has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventBusName": Match.any_value(),
+            "EventPattern": {"source": ["workengine"], "detail-type": ["ReminderCreated"]},
+            "Targets": [Match.object_like({"Arn": {"Fn::GetAtt": [queue_id, "Arn"]}})],
+        },
+    )
+    depth_alarms = [
+        a["Properties"] for a in dev.of_type("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
+    ]  # fmt: skip
+    assert any(referenced_ids(d["Value"]) == {dlq_id} for a in depth_alarms for d in a["Dimensions"])
+
+
+def test_only_the_configured_identity_may_send_email() -> None:
+    from workengine_infra.app import build_app
+
+    _, stack = build_app({c.CONTEXT_BUNDLE: c.BUNDLE_SKIP, c.CONTEXT_EMAIL_SENDER: "ops@mail.example.org",
+                          c.CONTEXT_EMAIL_IDENTITY: "mail.example.org"})  # fmt: skip
+    synth = Synthesized("dev", Path("."), Template.from_stack(stack).to_json(), None, stack)
+    for handler in (c.NOTIFIER_HANDLER, c.SWEEP_HANDLER):
+        env = synth.resources[function_id(synth, handler)]["Properties"]["Environment"]["Variables"]
+        assert env["WORKENGINE_EMAIL_SENDER"] == "ops@mail.example.org"
+        statements = statements_of_role(synth, role_id_of(synth, handler))
+        sends = [s["Resource"] for s in statements if "ses:SendEmail" in as_list(s["Action"])]
+        assert len(sends) == 1 and "identity/mail.example.org" in json.dumps(sends[0]), sends
+    others = [h for h in HANDLERS if h not in (c.NOTIFIER_HANDLER, c.SWEEP_HANDLER)]
+    for handler in others:
+        actions = [
+            a for s in statements_of_role(synth, role_id_of(synth, handler)) for a in as_list(s["Action"])
+        ]
+        assert "ses:SendEmail" not in actions, handler
+
+
 def test_sweep_fans_shards_out_to_workers_through_a_queue_with_dlq(dev: Synthesized) -> None:
     from workengine.dal.due_index import DUE_SHARDS
 
@@ -566,6 +610,9 @@ def test_no_wildcard_actions_and_wildcard_resources_only_for_xray(dev: Synthesiz
                     stream_reader = key.startswith("FunctionsStatsAggregator")
                     allowed = XRAY_ACTIONS | ({"dynamodb:ListStreams"} if stream_reader else set())
                     assert set(actions) <= allowed, (key, actions)
+                elif as_list(statement["Action"]) == ["ses:SendEmail"]:
+                    # the one SES identity the stack is configured with (verified outside the stack)
+                    assert json.dumps(resource).endswith(':identity/reminders@example.com"]]}'), resource
                 else:
                     # every other resource is one of this stack's (or a Bedrock model ARN, when enabled)
                     assert referenced_ids(resource) & in_stack, (key, resource)
@@ -579,11 +626,16 @@ def test_each_function_gets_only_the_grants_it_needs(dev: Synthesized) -> None:
     worker = actions_of(dev, c.JOBS_WORKER_HANDLER)
     uploaded = actions_of(dev, c.ARTIFACT_UPLOADED_HANDLER)
     export = actions_of(dev, c.EXPORT_WORKER_HANDLER)
-    everyone = [api, sweep, sweep_worker, worker, uploaded, export]
+    notifier = actions_of(dev, c.NOTIFIER_HANDLER)
+    everyone = [api, sweep, sweep_worker, worker, uploaded, export, notifier]
     # table actions are per function (test_iam_matches_calls.py checks them against recorded calls)
     assert all({"dynamodb:PutItem"} <= actions for actions in everyone)
     assert not [a for a in everyone if {"dynamodb:Scan", "dynamodb:ConditionCheckItem"} & a]
-    assert [a for a in everyone if "dynamodb:DeleteItem" in a] == [api]  # idempotency record only
+    # the API its idempotency record; the sweep a deferred email's due-index item once it is sent
+    assert [a for a in everyone if "dynamodb:DeleteItem" in a] == [api, sweep]
+    # email: the notifier, and the sweep (email after quiet hours, daily digests)
+    assert [a for a in everyone if "ses:SendEmail" in a] == [sweep, notifier]
+    assert [a for a in everyone if "cognito-idp:ListUsers" in a] == [sweep, notifier]
     assert [a for a in everyone if "s3:ListBucket" in a] == [uploaded, export]
     assert [a for a in everyone if "events:PutEvents" in a] == [sweep, sweep_worker]
     assert [a for a in everyone if "lambda:InvokeFunction" in a] == [api]
@@ -597,14 +649,16 @@ def test_each_function_gets_only_the_grants_it_needs(dev: Synthesized) -> None:
         uploaded,
         export,
     ]
-    assert [a for a in everyone if "sqs:ReceiveMessage" in a] == [sweep_worker, worker]
+    assert [a for a in everyone if "sqs:ReceiveMessage" in a] == [sweep_worker, worker, notifier]
     # Refused uploads and writes over accepted evidence are deleted by version only
     assert not [a for a in everyone if "s3:DeleteObject" in a]
     # Accepted evidence is read, tagged and cleaned up by its pinned object version
     assert [a for a in everyone if "s3:GetObjectVersion" in a] == [api, uploaded, export]
     assert [a for a in everyone if "s3:DeleteObjectVersion" in a] == [uploaded]
     assert [a for a in everyone if "s3:PutObjectVersionTagging" in a] == [api]
-    assert not [a for a in (sweep, sweep_worker, worker) if any(action.startswith("s3:") for action in a)]
+    assert not [
+        a for a in (sweep, sweep_worker, worker, notifier) if any(action.startswith("s3:") for action in a)
+    ]
     assert not [a for a in everyone if any(action.startswith("bedrock:") for action in a)]  # local provider
 
 
@@ -650,8 +704,8 @@ def test_alarms_cover_errors_throttles_dlqs_and_api_5xx(dev: Synthesized) -> Non
     assert by_metric["Throttles"] == function_ids
     dlq_ids = {k for k, v in dev.of_type("AWS::SQS::Queue").items() if "RedrivePolicy" not in v["Properties"]}
     # jobs, export, sweep target, upload-rule target, sweep function, artifact-uploaded function, sweep work,
-    # event triggers, statistics stream
-    assert len(dlq_ids) == 9
+    # event triggers, statistics stream, notifier
+    assert len(dlq_ids) == 10
     assert by_metric["ApproximateNumberOfMessagesVisible"] == dlq_ids
     assert by_metric["IteratorAge"] == {function_id(dev, c.STATS_AGGREGATOR_HANDLER)}
     assert "5xx" in by_metric

@@ -215,6 +215,13 @@ def needs_of_call(service: str, operation: str, params: dict[str, Any], stack: M
         model = params["modelId"]
         arn = model if model.startswith("arn:") else f"arn:aws:bedrock:{REGION}::foundation-model/{model}"
         return [Need("bedrock:InvokeModel", arn, why=why)]
+    if service == "sesv2" and operation == "SendEmail":
+        # SES authorizes the sending identity (the From address here; a domain identity covers its addresses)
+        sender = params["FromEmailAddress"]
+        return [Need("ses:SendEmail", f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{sender}", why=why)]
+    if service == "cognito-idp":
+        pool = f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{params['UserPoolId']}"
+        return [Need(f"cognito-idp:{operation}", pool, why=why)]
     raise AssertionError(f"{why}: no IAM mapping in tests/support/iam_policy.py; add one")
 
 

@@ -154,7 +154,13 @@ def _function(stack: MotoStack, logical_id: str) -> Physical:
     return Physical(name, {"Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"})
 
 
+def _user_pool(stack: MotoStack, logical_id: str) -> Physical:
+    pool = stack.client("cognito-idp").create_user_pool(PoolName=_name(stack, logical_id))["UserPool"]
+    return Physical(pool["Id"], {"Arn": pool["Arn"]})
+
+
 _PROVISIONERS: dict[str, Callable[[MotoStack, str], Physical]] = {
+    "AWS::Cognito::UserPool": _user_pool,
     "AWS::DynamoDB::Table": _table,
     "AWS::S3::Bucket": _bucket,
     "AWS::Events::EventBus": _event_bus,

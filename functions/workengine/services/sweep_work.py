@@ -72,11 +72,12 @@ def due_pages(
     read_page: DuePage[PageT], now: datetime, *, shards: int, page_size: int, budget: Budget
 ) -> Iterator[list[PageT]]:
     """Every page of a due-index partition family (``read_page(shard, now, cursor, limit)``), shard by
-    shard, until each is drained or ``budget`` is spent (what is left stays due for the next sweep)."""
+    shard: the first page of each shard always (every run makes progress), further pages until the shard
+    is drained or ``budget`` is spent (what is left stays due for the next sweep)."""
     for shard in range(shards):
         cursor: Cursor | None = None
-        while not budget.exhausted():
+        while True:
             page, cursor = read_page(shard, now, cursor, page_size)
             yield page
-            if cursor is None:
+            if cursor is None or budget.exhausted():
                 break

@@ -12,7 +12,7 @@ from typing import Any
 from workengine_tools.bench import report
 from workengine_tools.bench.figure import BenchConfig, Figure, verdict
 
-FIGURE_KEYS = ("requests", "latency", "imports", "sweep", "sweep_scale", "export", "attention")
+FIGURE_KEYS = ("requests", "latency", "imports", "sweep", "sweep_scale", "export", "attention", "email")
 DEFAULT_ITERATIONS = 30
 ATTENTION_TITLE = "GET /attention: requests and items read at growing tenant sizes, the caller's work fixed"
 
@@ -61,6 +61,7 @@ def run_figures(config: BenchConfig, only: Sequence[str] | None = None) -> list[
     from workengine_tools.bench import (
         attention_measure,
         dynamodb_requests,
+        email_bench,
         export_throughput,
         imports,
         latency,
@@ -83,6 +84,7 @@ def run_figures(config: BenchConfig, only: Sequence[str] | None = None) -> list[
         ("sweep_scale", sweep_scale_figure.measure),
         ("export", export_throughput.measure),
         ("attention", lambda c: attention_measure.measure(c, ATTENTION_TITLE)),
+        ("email", email_bench.measure),
     ]
     for key, measure in standalone:
         if key in wanted:

@@ -19,10 +19,13 @@ def background_loops() -> list[BackgroundLoop]:
     from workengine_tools.local.assistant_backend import jobs_loop, s3_events_loop
     from workengine_tools.local.content_watch import content_loop
     from workengine_tools.local.event_triggers import event_triggers_loop
+    from workengine_tools.local.notifier_backend import notifier_loop
     from workengine_tools.local.stream_drain import stream_loop
     from workengine_tools.local.sweep_loop import sweep_loop
 
-    loops.extend([s3_events_loop, jobs_loop, sweep_loop, content_loop, event_triggers_loop, stream_loop])
+    loops.extend(
+        [s3_events_loop, jobs_loop, notifier_loop, sweep_loop, content_loop, event_triggers_loop, stream_loop]
+    )
     return loops
 
 

@@ -6,10 +6,12 @@ SES backend (tests read it there; over the local server, from moto's ``/moto-api
 from __future__ import annotations
 
 import json
+import threading
 
 from workengine.dal.aws import client
 from workengine.dal.reminder_publisher import reminder_created_pattern
 from workengine.settings import Settings
+from workengine_tools.local.assistant_backend import drain_batch, drain_loop, queue_url
 
 NOTIFIER_RULE = "workengine-reminder-created"
 
@@ -30,3 +32,16 @@ def provision_notifier(settings: Settings) -> None:
         EventBusName=settings.event_bus_name,
         Targets=[{"Id": "notifier-queue", "Arn": arn}],
     )
+
+
+def drain_notifier_once(settings: Settings, wait_seconds: int = 0) -> int:
+    """Delivers waiting ``ReminderCreated`` events to ``notifier.lambda_handler`` as one batch (see
+    ``drain_batch``)."""
+    from workengine.handlers.notifier import lambda_handler
+
+    return drain_batch(queue_url(settings.notifier_queue_name), lambda_handler, wait_seconds)
+
+
+def notifier_loop(settings: Settings, stop: threading.Event) -> None:
+    """Background loop: ReminderCreated events → the notifier handler."""
+    drain_loop(settings, stop, drain_notifier_once)
