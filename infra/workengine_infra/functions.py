@@ -112,6 +112,9 @@ SWEEP = FunctionSpec(
             "dynamodb:BatchWriteItem",  # a failed oversized occurrence is removed again
             # email held by quiet hours (reminder, task, bundle, preferences; the deferred item goes)
             "dynamodb:GetItem",
+            # the daily condition checks read a bundle with its tasks (a partition Query); reached since
+            # the IAM scenario sweeps a second day
+            "dynamodb:Query",
             "dynamodb:BatchGetItem",
             "dynamodb:DeleteItem",
         ),

@@ -142,7 +142,6 @@ def measure(config: BenchConfig, title: str = "Requests per delivered reminder (
     from workengine.observability import logger
 
     sink = io.StringIO()  # Powertools prints EMF metrics to stdout
-    level = logger.log_level
     logger.setLevel("WARNING")  # one INFO line per email would bury the table
     with moto_environment(repo_content_dir()), contextlib.redirect_stdout(sink):
         reminders = _seed(count)
