@@ -11,8 +11,8 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from workengine.services.reminder_publisher import reminder_created_pattern
 
+from workengine.dal.reminder_publisher import reminder_created_pattern
 from workengine_infra import constants as c
 from workengine_infra.events import dead_letter_queue
 from workengine_infra.functions import NOTIFIER, FunctionsConstruct, env_name

@@ -5,7 +5,6 @@ A malformed message is recorded as failed by raising too, so it ends in the DLQ 
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,25 +13,11 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from workengine.domain.entities import Reminder
 from workengine.observability import logger, metrics
-from workengine.services.reminder_publisher import DETAIL_TYPE_REMINDER_CREATED
+from workengine.services.notification_service import MalformedReminderEvent, parse_reminder
 
 processor = BatchProcessor(event_type=EventType.SQS)
-
-
-class MalformedReminderEvent(ValueError):
-    """The message is not an EventBridge ``ReminderCreated`` event carrying a reminder."""
-
-
-def parse_reminder(body: str) -> Reminder:
-    try:
-        envelope = json.loads(body)
-        if envelope.get("detail-type") != DETAIL_TYPE_REMINDER_CREATED:
-            raise MalformedReminderEvent(f"not a {DETAIL_TYPE_REMINDER_CREATED} event")
-        return Reminder.model_validate(envelope["detail"])
-    except (ValueError, KeyError, AttributeError, TypeError) as exc:
-        raise MalformedReminderEvent(str(exc)[:300]) from exc
+__all__ = ["MalformedReminderEvent", "lambda_handler", "parse_reminder"]
 
 
 def record_handler(record: SQSRecord) -> str:

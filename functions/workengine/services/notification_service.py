@@ -15,6 +15,7 @@ has to act); see docs/decision_log.md.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ from typing import Protocol
 from workengine.dal.due_index import NOTIFY_SHARDS
 from workengine.dal.mailer import MailNotSent
 from workengine.dal.notification_repository import DynamoNotificationRepository, EmailState
+from workengine.dal.reminder_publisher import DETAIL_TYPE_REMINDER_CREATED
 from workengine.dal.user_directory import UserDirectory
 from workengine.domain.entities import Reminder
 from workengine.domain.preferences import (
@@ -40,6 +42,20 @@ from workengine.services.sweep_work import UNLIMITED, Budget, due_pages
 
 ROLE_PREFIX = "role:"
 RETRY_AFTER_BUSY = timedelta(minutes=5)
+
+
+class MalformedReminderEvent(ValueError):
+    """The message is not an EventBridge ``ReminderCreated`` event carrying a reminder."""
+
+
+def parse_reminder(body: str) -> Reminder:
+    try:
+        envelope = json.loads(body)
+        if envelope.get("detail-type") != DETAIL_TYPE_REMINDER_CREATED:
+            raise MalformedReminderEvent(f"not a {DETAIL_TYPE_REMINDER_CREATED} event")
+        return Reminder.model_validate(envelope["detail"])
+    except (ValueError, KeyError, AttributeError, TypeError) as exc:
+        raise MalformedReminderEvent(str(exc)[:300]) from exc
 
 
 class Mailer(Protocol):
