@@ -187,3 +187,17 @@ def bundle_progress_after(
         stage_changed=stage != bundle.stage,
         status_changed=status != bundle.status,
     )
+
+
+def progressed_bundle(bundle: Bundle, progress: BundleProgress, now: datetime) -> Bundle:
+    """The bundle once ``progress`` is stored: its stage and status, the next version, and the completion
+    time stamped on completing (cleared otherwise)."""
+    return bundle.model_copy(
+        update={
+            "stage": progress.stage,
+            "status": progress.status,
+            "version": bundle.version + 1,
+            "updated_at": now,
+            "completed_at": now if progress.status is BundleStatus.COMPLETED else None,
+        }
+    )

@@ -19,7 +19,7 @@ from workengine.domain.entities import AuditEvent, Bundle, Task, today_utc
 from workengine.domain.enums import BundleStatus, EntityType
 from workengine.domain.errors import ServiceUnavailableError
 from workengine.domain.ids import new_id
-from workengine.domain.task_rules import bundle_progress_after
+from workengine.domain.task_rules import bundle_progress_after, progressed_bundle
 from workengine.observability import logger
 from workengine.services.condition_outputs import outputs_for_conditions
 from workengine.services.pinned_definitions import PinnedDefinitions
@@ -102,15 +102,7 @@ class ConditionSweep:
         if reschedule:
             updated = bundle.model_copy(update={"conditions_due_at": next_condition_check(now)})
         if progress.stage_changed or progress.status_changed:
-            updated = updated.model_copy(
-                update={
-                    "stage": progress.stage,
-                    "status": progress.status,
-                    "version": bundle.version + 1,
-                    "updated_at": now,
-                    "completed_at": now if progress.status is BundleStatus.COMPLETED else None,
-                }
-            )
+            updated = progressed_bundle(updated, progress, now)
             events.append(self._event(EntityType.BUNDLE, bundle, updated, "progressed", now))
         self._bundles.save_changes(
             bundle=(updated, bundle.version),

@@ -13,8 +13,8 @@ from workengine.dal.transactions import WriteTransaction
 from workengine.domain.audit import audit_event
 from workengine.domain.condition_rules import SYSTEM_ACTOR, reevaluate_conditions
 from workengine.domain.entities import ArtifactEvidence, AuditEvent, Bundle, Comment, Task, today_utc
-from workengine.domain.enums import BundleStatus, EntityType
-from workengine.domain.task_rules import bundle_progress_after, reschedule_dependents
+from workengine.domain.enums import EntityType
+from workengine.domain.task_rules import bundle_progress_after, progressed_bundle, reschedule_dependents
 from workengine.services.condition_outputs import outputs_for_conditions
 from workengine.services.hooks import ServiceHooks, merge_writes
 from workengine.services.pinned_definitions import PinnedDefinitions
@@ -124,15 +124,7 @@ class TaskCommitter:
         progress = bundle_progress_after(bundle, phase_order, tasks)
         if not (progress.stage_changed or progress.status_changed):
             return None, None
-        updated = bundle.model_copy(
-            update={
-                "stage": progress.stage,
-                "status": progress.status,
-                "version": bundle.version + 1,
-                "updated_at": now,
-                "completed_at": now if progress.status is BundleStatus.COMPLETED else None,
-            }
-        )
+        updated = progressed_bundle(bundle, progress, now)
         events.append(
             audit_event(
                 entity_type=EntityType.BUNDLE,
