@@ -4,16 +4,28 @@ automatic escalation (``escalate_after_days`` with ``escalate_to``)."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Protocol
 
 from workengine.domain.enums import ProofKind
+from workengine.domain.template import WorkflowTemplate
 
 # What names a role (``owner``, ``finance_lead``) and what names one user (``user:<id>``) in a template.
 ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 USER_PREFIX = "user:"
 
-if TYPE_CHECKING:
-    from workengine.catalog.checks import TemplateChecker
+
+class TemplateChecker(Protocol):
+    """What these checks need of the catalog's checker: the template, its task index and a way to report
+    (a protocol, so the checker can call these checks without the two modules importing each other)."""
+
+    @property
+    def template(self) -> WorkflowTemplate: ...
+
+    @property
+    def index_of(self) -> Mapping[str, int]: ...
+
+    def report(self, field: str, message: str) -> None: ...
 
 
 def check_escalation(checker: TemplateChecker) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -62,14 +63,20 @@ def measured_by_driver(
 ) -> Figure:
     """The figure ``driver.measure(config, title)`` returns, or not available while a module it measures
     (``needs``; ``missing`` says which feature) or the driver itself is not in the tree."""
-    from workengine_tools.bench.imports import module_exists
-
     if not all(module_exists(name) for name in needs):
         return not_available(key, title, missing)
     if not module_exists(driver):
         return not_available(key, title, "the benchmark driver for it is not written yet")
     figure: Figure = importlib.import_module(driver).measure(config, title)
     return figure
+
+
+def module_exists(name: str) -> bool:
+    """Whether ``name`` can be imported here (False also when a parent package is missing)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
 
 
 def median(values: list[float]) -> float:

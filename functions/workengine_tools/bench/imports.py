@@ -12,7 +12,6 @@ Modules the API path must not pay for are listed when a module pulls them in.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import socket
@@ -20,7 +19,7 @@ import subprocess
 import sys
 from collections import defaultdict
 
-from workengine_tools.bench.figure import BenchConfig, Figure, median, ms
+from workengine_tools.bench.figure import BenchConfig, Figure, median, module_exists, ms
 
 API_MODULE = "workengine.handlers.api.app"
 GOAL_RATIO = 1.6
@@ -89,13 +88,6 @@ response = lambda_handler(event, Context())
 done = time.perf_counter()
 print(json.dumps({"import": imported - start, "request": done - imported, "status": response["statusCode"]}))
 """
-
-
-def module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def probe_env() -> dict[str, str]:

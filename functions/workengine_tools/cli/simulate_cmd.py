@@ -12,9 +12,7 @@ from typing import Any
 from workengine.domain.bounds import DATE_MAX, DATE_MIN
 from workengine_tools.cli.output import add_json_flag, emit
 from workengine_tools.cli.simulation_text import timeline_lines
-
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
+from workengine_tools.cli.template_source import EXIT_OK, EXIT_PROBLEMS, print_problems, resolve_source
 
 
 def _json_object(text: str) -> dict[str, Any]:
@@ -81,7 +79,6 @@ def run_simulate(args: argparse.Namespace) -> int:
     from workengine.domain.simulation import simulate
     from workengine.domain.simulation_checks import never_active_problems
     from workengine.domain.simulation_model import KickOff
-    from workengine_tools.cli.templates_cmd import print_problems, resolve_source
 
     source = resolve_source(args.content)
     if source is None:

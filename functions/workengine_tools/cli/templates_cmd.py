@@ -8,12 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workengine.catalog.loader import REPO_CONTENT_DIR, find_content_dir, load_compiled_catalog
-from workengine.catalog.problems import CatalogError, Problem
+from workengine.catalog.loader import load_compiled_catalog
+from workengine.catalog.problems import CatalogError
 from workengine.domain.template import WorkflowTemplate
-
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
+from workengine_tools.cli.template_source import EXIT_OK, EXIT_PROBLEMS, print_problems, resolve_source
 
 
 def register(subparsers: Any) -> None:
@@ -40,20 +38,6 @@ def register(subparsers: Any) -> None:
     compile_.add_argument("path", nargs="?", type=Path, help="content directory (default: the repository's)")
     compile_.add_argument("--out", type=Path, help="output file (default: stdout)")
     compile_.set_defaults(func=run_compile)
-
-
-def resolve_source(path: Path | None) -> Path | None:
-    # Authors validate the YAML they edit, so the repository's content/ wins over a packaged build.
-    source = path or (REPO_CONTENT_DIR if REPO_CONTENT_DIR.is_dir() else find_content_dir(None))
-    if source is None:
-        print("error: no content directory found; pass PATH", file=sys.stderr)
-    return source
-
-
-def print_problems(problems: list[Problem]) -> None:
-    for problem in problems:
-        print(str(problem), file=sys.stderr)
-    print(f"{len(problems)} problem(s) found", file=sys.stderr)
 
 
 def run_validate(args: argparse.Namespace) -> int:
