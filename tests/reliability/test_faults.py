@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 
 from tests.integration.test_bundles_api import CREATE, create, table_items
 from tests.support.api import ApiClient
@@ -144,3 +144,58 @@ def test_throttled_bundle_read_is_503(api: ApiClient) -> None:
 
     assert_unavailable(failed)
     assert api.get(f"/bundles/{bundle_id}").status == 200
+
+
+@contextmanager
+def dynamodb_unreachable(operation: str, error: Exception) -> Iterator[list[int]]:
+    """Every ``operation`` call on the API's DynamoDB client fails as if DynamoDB never answered."""
+    fired: list[int] = []
+
+    def fail(**_: Any) -> None:
+        fired.append(1)
+        raise error
+
+    events = deps.bundle_repository()._client.meta.events
+    hook = f"before-call.dynamodb.{operation}"
+    events.register(hook, fail, unique_id="unreachable-injection")
+    try:
+        yield fired
+    finally:
+        events.unregister(hook, unique_id="unreachable-injection")
+
+
+UNANSWERED = [
+    pytest.param(ReadTimeoutError(endpoint_url="https://dynamodb"), id="read-timeout"),
+    pytest.param(EndpointConnectionError(endpoint_url="https://dynamodb"), id="connection-refused"),
+    pytest.param(ConnectionClosedError(endpoint_url="https://dynamodb"), id="connection-reset"),
+]
+
+
+@pytest.mark.parametrize("error", UNANSWERED)
+def test_unanswered_write_is_503_writes_nothing_and_the_retry_succeeds(
+    api: ApiClient, error: Exception
+) -> None:
+    # Given a task, when DynamoDB does not answer its write (seen as a 500 under a loaded local server)
+    draft = draft_of(create(api))
+    before = table_items()
+
+    with dynamodb_unreachable("TransactWriteItems", error) as fired:
+        failed = complete_draft(api, draft)
+
+    # Then the client is told to retry, nothing is written, and the retry goes through
+    assert fired and table_items() == before
+    assert_unavailable(failed)
+    retried = complete_draft(api, draft)
+    assert retried.status == 200 and retried.body["task"]["version"] == draft["version"] + 1
+
+
+@pytest.mark.parametrize("error", UNANSWERED)
+def test_unanswered_read_is_503_then_recovers(api: ApiClient, error: Exception) -> None:
+    create(api)
+
+    with dynamodb_unreachable("Query", error) as fired:
+        failed = api.get("/bundles")
+
+    assert fired
+    assert_unavailable(failed)
+    assert api.get("/bundles").status == 200

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
+from workengine.dal.reads import UNREACHABLE_ERRORS, unreachable_error
 from workengine.dal.transactions import TRANSACTION_ITEM_LIMIT, WriteTransaction, translate_transaction_error
 
 T = TypeVar("T")
@@ -87,6 +88,8 @@ def write_conditional_batch(
             outcome.requests += 1
             try:
                 client.transact_write_items(TransactItems=[op.request for _, op in pending])
+            except UNREACHABLE_ERRORS as exc:
+                raise unreachable_error() from exc
             except ClientError as exc:
                 positions = _failed_positions(exc, len(pending))
                 if positions is None:

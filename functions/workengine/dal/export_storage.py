@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap, entity_to_item, item_to_entity
-from workengine.dal.reads import TableReader, translate_read_error
+from workengine.dal.reads import UNREACHABLE_ERRORS, TableReader, translate_read_error, unreachable_error
 from workengine.dal.transactions import TransactionConflict, WriteTransaction, commit
 from workengine.domain.errors import NotFoundError, VersionConflictError
 from workengine.domain.export_format import ExportRun
@@ -106,6 +106,8 @@ class DynamoExportRuns:
                 ExpressionAttributeNames=names,
                 **({"ExpressionAttributeValues": values} if values else {}),
             )
+        except UNREACHABLE_ERRORS as exc:
+            raise unreachable_error() from exc
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raise VersionConflictError(
@@ -165,6 +167,8 @@ class DynamoRecordWriter:
                 ExpressionAttributeNames={"#pk": t.PK},
             )
             return True
+        except UNREACHABLE_ERRORS as exc:
+            raise unreachable_error() from exc
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise translate_read_error(exc) from exc

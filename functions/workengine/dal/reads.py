@@ -11,7 +11,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap
@@ -23,6 +24,10 @@ from workengine.retries import resend_leftovers
 THROTTLING_CODES = frozenset(
     {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 )
+# What botocore raises when DynamoDB did not answer at all after its own retries: connection refused or
+# reset, connect or read timeout. Not a bug of the caller's, and a retry may well succeed: 503, like
+# throttling (a timed-out write may have been applied; the retry then meets the new version or key).
+UNREACHABLE_ERRORS = (BotocoreConnectionError, HTTPClientError)
 _BATCH_GET_LIMIT = 100
 # A filtered listing reads on until its page is full, at most this many Query requests per page, each
 # evaluating at most FILTERED_READ_CAP items: about 1,500 items looked at per page at the most.
@@ -37,11 +42,18 @@ def translate_read_error(exc: ClientError) -> Exception:
     return exc
 
 
+def unreachable_error() -> ServiceUnavailableError:
+    """The domain error for one of UNREACHABLE_ERRORS (raise it ``from`` the botocore error)."""
+    return ServiceUnavailableError("the database did not answer in time; retry the request")
+
+
 def call_dynamodb(client: Any, operation: str, **kwargs: Any) -> dict[str, Any]:
-    """``client.<operation>(**kwargs)``. Raises ServiceUnavailableError when DynamoDB throttles; any other
-    ClientError propagates unchanged (callers may still inspect its code)."""
+    """``client.<operation>(**kwargs)``. Raises ServiceUnavailableError when DynamoDB throttles or does not
+    answer; any other ClientError propagates unchanged (callers may still inspect its code)."""
     try:
         response: dict[str, Any] = getattr(client, operation)(**kwargs)
+    except UNREACHABLE_ERRORS as exc:
+        raise unreachable_error() from exc
     except ClientError as exc:
         translated = translate_read_error(exc)
         if translated is exc:

@@ -13,7 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from workengine.dal.codec import AttributeMap, deserialize
-from workengine.dal.reads import THROTTLING_CODES
+from workengine.dal.reads import THROTTLING_CODES, UNREACHABLE_ERRORS, unreachable_error
 from workengine.dal.table import KEY_ATTRIBUTES, PK, SK, TASKS_REVISION
 from workengine.domain.errors import ServiceUnavailableError, VersionConflictError
 
@@ -208,7 +208,7 @@ def commit(client: Any, transaction: WriteTransaction) -> None:
     """Write all operations atomically (at most 100; callers chunk larger sets).
 
     Raises TransactionConflict (a VersionConflictError) when a condition fails, ServiceUnavailableError
-    when DynamoDB throttles or cancels for capacity after botocore's own retries.
+    when DynamoDB throttles, cancels for capacity or does not answer after botocore's own retries.
     """
     if not transaction.operations:
         return
@@ -216,6 +216,8 @@ def commit(client: Any, transaction: WriteTransaction) -> None:
         raise ValueError(f"a transaction holds at most {TRANSACTION_ITEM_LIMIT} operations")
     try:
         client.transact_write_items(TransactItems=[op.request for op in transaction.operations])
+    except UNREACHABLE_ERRORS as exc:
+        raise unreachable_error() from exc
     except ClientError as exc:
         raise translate_transaction_error(exc, transaction) from exc
 
