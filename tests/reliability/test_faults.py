@@ -4,8 +4,8 @@ nothing is half written, and the next request succeeds."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import pytest
@@ -17,18 +17,13 @@ from workengine.handlers.api import dependencies as deps
 
 
 @contextmanager
-def dynamodb_fault(
-    operation: str, code: str, reasons: list[dict[str, Any]] | None = None
-) -> Iterator[list[int]]:
-    """Every ``operation`` call on the API's DynamoDB client fails with ``code`` while inside."""
+def failing_dynamodb(operation: str, make_error: Callable[[], Exception]) -> Iterator[list[int]]:
+    """Every ``operation`` call on the API's DynamoDB client raises ``make_error()`` while inside."""
     fired: list[int] = []
 
     def fail(**_: Any) -> None:
         fired.append(1)
-        response: dict[str, Any] = {"Error": {"Code": code, "Message": f"injected {code}"}}
-        if reasons is not None:
-            response["CancellationReasons"] = reasons
-        raise ClientError(response, operation)  # type: ignore[arg-type]
+        raise make_error()
 
     events = deps.bundle_repository()._client.meta.events
     hook = f"before-call.dynamodb.{operation}"
@@ -37,6 +32,21 @@ def dynamodb_fault(
         yield fired
     finally:
         events.unregister(hook, unique_id="fault-injection")
+
+
+def dynamodb_fault(
+    operation: str, code: str, reasons: list[dict[str, Any]] | None = None
+) -> AbstractContextManager[list[int]]:
+    """Every ``operation`` call fails with the ClientError ``code`` DynamoDB would send after botocore's
+    retries."""
+
+    def client_error() -> Exception:
+        response: dict[str, Any] = {"Error": {"Code": code, "Message": f"injected {code}"}}
+        if reasons is not None:
+            response["CancellationReasons"] = reasons
+        return ClientError(response, operation)  # type: ignore[arg-type]
+
+    return failing_dynamodb(operation, client_error)
 
 
 def assert_unavailable(response: Any) -> None:
@@ -146,24 +156,6 @@ def test_throttled_bundle_read_is_503(api: ApiClient) -> None:
     assert api.get(f"/bundles/{bundle_id}").status == 200
 
 
-@contextmanager
-def dynamodb_unreachable(operation: str, error: Exception) -> Iterator[list[int]]:
-    """Every ``operation`` call on the API's DynamoDB client fails as if DynamoDB never answered."""
-    fired: list[int] = []
-
-    def fail(**_: Any) -> None:
-        fired.append(1)
-        raise error
-
-    events = deps.bundle_repository()._client.meta.events
-    hook = f"before-call.dynamodb.{operation}"
-    events.register(hook, fail, unique_id="unreachable-injection")
-    try:
-        yield fired
-    finally:
-        events.unregister(hook, unique_id="unreachable-injection")
-
-
 UNANSWERED = [
     pytest.param(ReadTimeoutError(endpoint_url="https://dynamodb"), id="read-timeout"),
     pytest.param(EndpointConnectionError(endpoint_url="https://dynamodb"), id="connection-refused"),
@@ -179,7 +171,7 @@ def test_unanswered_write_is_503_writes_nothing_and_the_retry_succeeds(
     draft = draft_of(create(api))
     before = table_items()
 
-    with dynamodb_unreachable("TransactWriteItems", error) as fired:
+    with failing_dynamodb("TransactWriteItems", lambda: error) as fired:
         failed = complete_draft(api, draft)
 
     # Then the client is told to retry, nothing is written, and the retry goes through
@@ -193,7 +185,7 @@ def test_unanswered_write_is_503_writes_nothing_and_the_retry_succeeds(
 def test_unanswered_read_is_503_then_recovers(api: ApiClient, error: Exception) -> None:
     create(api)
 
-    with dynamodb_unreachable("Query", error) as fired:
+    with failing_dynamodb("Query", lambda: error) as fired:
         failed = api.get("/bundles")
 
     assert fired
