@@ -116,7 +116,18 @@ def test_auto_escalation_happens_once_when_the_task_is_n_days_overdue() -> None:
     after, reminder = escalated
     assert after.escalations[-1].to == "lea" and after.escalations[-1].level == 1
     assert after.escalations[-1].by == "system" and reminder.recipient == "lea"
+    expected = "overdue by 4 days (due 2026-11-28; the template escalates after 3)"
+    assert after.escalations[-1].reason == expected
     assert auto_escalate(after, BUNDLE, NOW + timedelta(days=5)) is None
+
+
+def test_a_late_sweep_escalates_with_the_real_lateness() -> None:
+    task = make_task(due_date=date(2026, 10, 28), escalate_after_days=3, escalate_to="lead")
+
+    escalated = auto_escalate(task, BUNDLE, datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+
+    assert escalated is not None
+    assert escalated[0].escalations[-1].reason.startswith("overdue by 35 days (due 2026-10-28;")
 
 
 def test_auto_escalation_skips_closed_snoozed_and_unconfigured_tasks() -> None:

@@ -8,7 +8,7 @@ refused rather than guessed, since the caller asked for someone specific.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from workengine.domain.entities import Bundle, Escalation, Reminder, Task
 from workengine.domain.enums import ReminderKind, TaskStatus
@@ -163,6 +163,15 @@ def end_snooze(task: Task, bundle: Bundle, now: datetime) -> tuple[Task, Reminde
 AUTO_ESCALATION_LEVEL = 1
 
 
+def _overdue_reason(due: date, threshold_days: int, now: datetime) -> str:
+    """How late the task is when the sweep escalates it (a sweep that ran late says so), and the rule."""
+    days = (now.astimezone(UTC).date() - due).days
+    return (
+        f"overdue by {days} day{'' if days == 1 else 's'} (due {due.isoformat()}; "
+        f"the template escalates after {threshold_days})"
+    )
+
+
 def auto_escalate(task: Task, bundle: Bundle, now: datetime) -> tuple[Task, Reminder] | None:
     """For the sweep: escalate once (level 1) when an open task is ``escalate_after_days`` overdue and its
     template names ``escalate_to``. None when nothing is due or it was escalated at that level already."""
@@ -179,7 +188,7 @@ def auto_escalate(task: Task, bundle: Bundle, now: datetime) -> tuple[Task, Remi
     escalation = Escalation(
         to=target,
         by=SYSTEM_ACTOR,
-        reason=f"{task.escalate_after_days} day(s) overdue (due {task.due_date.isoformat()})",
+        reason=_overdue_reason(task.due_date, task.escalate_after_days, now),
         at=now,
         level=AUTO_ESCALATION_LEVEL,
     )
