@@ -29,10 +29,12 @@ if TYPE_CHECKING:
     from workengine.dal.artifact_repository import DynamoArtifactRepository, S3ArtifactStore
     from workengine.dal.attention_reads import DynamoAttentionReader
     from workengine.dal.bundle_repository import DynamoBundleRepository
+    from workengine.dal.due_task_repository import DynamoDueTaskRepository
     from workengine.dal.job_repository import DynamoJobRepository
     from workengine.dal.mailer import SesMailer
     from workengine.dal.notification_repository import DynamoNotificationRepository
     from workengine.dal.reminder_repository import DynamoReminderRepository
+    from workengine.dal.schedule_repository import DynamoScheduleRepository
     from workengine.dal.showcase_markers import DynamoShowcaseMarkers
     from workengine.dal.stats_repository import DynamoStatsRepository
     from workengine.dal.stream_records import EntityChange
@@ -163,6 +165,18 @@ class Container:
         from workengine.dal.reminder_repository import DynamoReminderRepository
 
         return DynamoReminderRepository(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def due_task_repository(self) -> DynamoDueTaskRepository:
+        from workengine.dal.due_task_repository import DynamoDueTaskRepository
+
+        return DynamoDueTaskRepository(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def schedule_repository(self) -> DynamoScheduleRepository:
+        from workengine.dal.schedule_repository import DynamoScheduleRepository
+
+        return DynamoScheduleRepository(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
     def artifact_repository(self) -> DynamoArtifactRepository:
@@ -476,7 +490,13 @@ class Container:
     def schedule_service(self) -> ScheduleService:
         from workengine.services.schedule_service import ScheduleService
 
-        return ScheduleService(self.reminder_repository, self.bundle_service, self.catalog, self.page_tokens)
+        return ScheduleService(
+            self.schedule_repository,
+            self.reminder_repository,
+            self.bundle_service,
+            self.catalog,
+            self.page_tokens,
+        )
 
     # -- notification preferences and reminder email --
 
@@ -565,6 +585,7 @@ class Container:
 
             handover = SqsSweepQueue(self.client("sqs"), settings.sweep_queue_url)
         return SweepService(
+            self.due_task_repository,
             self.reminder_repository,
             ReminderPublisher(
                 self.client("events"), settings.event_bus_name, max_attempts=settings.publish_max_attempts
@@ -649,6 +670,7 @@ class Container:
                 conditions=self.condition_sweep,
             ),
             sweep=SweepService(
+                self.due_task_repository,
                 self.reminder_repository,
                 DeferredPublisher(),
                 visitors=[TaskActionSweep(bundles, new_id)],
