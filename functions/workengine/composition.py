@@ -29,9 +29,12 @@ if TYPE_CHECKING:
     from workengine.dal.artifact_repository import DynamoArtifactRepository, S3ArtifactStore
     from workengine.dal.attention_reads import DynamoAttentionReader
     from workengine.dal.bundle_repository import DynamoBundleRepository
+    from workengine.dal.due_task_repository import DynamoDueTaskRepository
+    from workengine.dal.job_repository import DynamoJobRepository
     from workengine.dal.mailer import SesMailer
     from workengine.dal.notification_repository import DynamoNotificationRepository
     from workengine.dal.reminder_repository import DynamoReminderRepository
+    from workengine.dal.schedule_repository import DynamoScheduleRepository
     from workengine.dal.showcase_markers import DynamoShowcaseMarkers
     from workengine.dal.stats_repository import DynamoStatsRepository
     from workengine.dal.stream_records import EntityChange
@@ -50,7 +53,8 @@ if TYPE_CHECKING:
     from workengine.services.export_service import ExportDispatcher, ExportService, TenantExporter
     from workengine.services.hooks import ServiceHooks
     from workengine.services.import_service import ImportService
-    from workengine.services.job_service import JobService
+    from workengine.services.job_requests import JobRequestService
+    from workengine.services.job_runner import JobRunner
     from workengine.services.notification_service import NotificationService
     from workengine.services.pagination import PageTokenCodec
     from workengine.services.pinned_definitions import PinnedDefinitions
@@ -79,7 +83,8 @@ CATALOG_DEPENDENTS = (
     "approval_service",
     "task_action_service",
     "template_service",
-    "job_service",
+    "job_requests",
+    "job_runner",
     "schedule_service",
     "event_trigger_service",
     "condition_sweep",
@@ -160,6 +165,18 @@ class Container:
         from workengine.dal.reminder_repository import DynamoReminderRepository
 
         return DynamoReminderRepository(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def due_task_repository(self) -> DynamoDueTaskRepository:
+        from workengine.dal.due_task_repository import DynamoDueTaskRepository
+
+        return DynamoDueTaskRepository(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def schedule_repository(self) -> DynamoScheduleRepository:
+        from workengine.dal.schedule_repository import DynamoScheduleRepository
+
+        return DynamoScheduleRepository(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
     def artifact_repository(self) -> DynamoArtifactRepository:
@@ -344,16 +361,37 @@ class Container:
         return LocalAssistantProvider()
 
     @cached_property
-    def job_service(self) -> JobService:
-        from workengine.dal.job_repository import DynamoJobRepository, SqsJobQueue
-        from workengine.services.job_service import JobService, RetryPolicy
+    def job_repository(self) -> DynamoJobRepository:
+        from workengine.dal.job_repository import DynamoJobRepository
+
+        return DynamoJobRepository(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def job_requests(self) -> JobRequestService:
+        """The API's side of assistant jobs: requests go to the jobs queue (locally the local server
+        drains it into the jobs worker's handler)."""
+        from workengine.dal.job_repository import SqsJobQueue
+        from workengine.services.job_requests import JobRequestService
 
         settings = self.settings
-        return JobService(
-            DynamoJobRepository(self.client("dynamodb"), settings.table_name),
+        return JobRequestService(
+            self.job_repository,
             self.bundle_repository,
             self.catalog,
             SqsJobQueue(self.client("sqs"), settings.jobs_queue_url, settings.jobs_queue_name),
+            definitions=self.pinned_definitions,
+        )
+
+    @cached_property
+    def job_runner(self) -> JobRunner:
+        """The jobs worker's side: runs a queued job on the configured assistant provider."""
+        from workengine.services.job_runner import JobRunner, RetryPolicy
+
+        settings = self.settings
+        return JobRunner(
+            self.job_repository,
+            self.bundle_repository,
+            self.catalog,
             self.assistant_provider,
             retry=RetryPolicy(settings.assistant_max_attempts, settings.assistant_retry_base_seconds),
             definitions=self.pinned_definitions,
@@ -452,7 +490,13 @@ class Container:
     def schedule_service(self) -> ScheduleService:
         from workengine.services.schedule_service import ScheduleService
 
-        return ScheduleService(self.reminder_repository, self.bundle_service, self.catalog, self.page_tokens)
+        return ScheduleService(
+            self.schedule_repository,
+            self.reminder_repository,
+            self.bundle_service,
+            self.catalog,
+            self.page_tokens,
+        )
 
     # -- notification preferences and reminder email --
 
@@ -541,6 +585,7 @@ class Container:
 
             handover = SqsSweepQueue(self.client("sqs"), settings.sweep_queue_url)
         return SweepService(
+            self.due_task_repository,
             self.reminder_repository,
             ReminderPublisher(
                 self.client("events"), settings.event_bus_name, max_attempts=settings.publish_max_attempts
@@ -574,13 +619,13 @@ class Container:
         """The services a showcase acts through, each on the showcase's clock (built per run, never
         cached): jobs run inline on the scripted provider, the sweep creates reminders but publishes none
         (the scheduled sweep does), evidence goes up through presigned URLs."""
-        from workengine.dal.job_repository import DynamoJobRepository
         from workengine.dal.presigned_upload import HttpObjectUploader
         from workengine.domain.ids import new_id
         from workengine.services.approval_service import ApprovalService
         from workengine.services.artifact_service import ArtifactService
         from workengine.services.bundle_service import BundleService
-        from workengine.services.job_service import JobService, RetryPolicy
+        from workengine.services.job_requests import JobRequestService
+        from workengine.services.job_runner import JobRunner, RetryPolicy
         from workengine.services.showcases.stage import DeferredPublisher, InlineJobQueue, StageServices
         from workengine.services.sweep_service import SweepService
         from workengine.services.task_action_service import TaskActionService
@@ -606,11 +651,18 @@ class Container:
             artifacts=ArtifactService(
                 self.artifact_repository, bundles, self.artifact_store, self.artifact_limits, clock=clock
             ),
-            jobs=JobService(
-                DynamoJobRepository(self.client("dynamodb"), self.settings.table_name),
+            jobs=JobRequestService(
+                self.job_repository,
                 bundles,
                 self.catalog,
                 InlineJobQueue(),
+                clock=clock,
+                definitions=definitions,
+            ),
+            job_runs=JobRunner(
+                self.job_repository,
+                bundles,
+                self.catalog,
                 provider,
                 retry=RetryPolicy(max_attempts=1),
                 clock=clock,
@@ -618,6 +670,7 @@ class Container:
                 conditions=self.condition_sweep,
             ),
             sweep=SweepService(
+                self.due_task_repository,
                 self.reminder_repository,
                 DeferredPublisher(),
                 visitors=[TaskActionSweep(bundles, new_id)],

@@ -16,11 +16,11 @@ from tests.support.api import ApiClient, Caller
 from workengine.dal import table as t
 from workengine.dal.aws import client
 from workengine.dal.codec import deserialize
-from workengine.dal.job_repository import DynamoJobRepository, SqsJobQueue
+from workengine.dal.job_repository import DynamoJobRepository
 from workengine.handlers.api import dependencies as deps
 from workengine.handlers.jobs_worker import lambda_handler as worker
 from workengine.services.assistant_providers import LocalAssistantProvider, TransientProviderError
-from workengine.services.job_service import JobService, RetryPolicy
+from workengine.services.job_runner import JobRunner, RetryPolicy
 from workengine.settings import get_settings
 from workengine_tools.local.assistant_backend import drain_jobs_once, jobs_loop, sqs_event
 from workengine_tools.local.events import LocalLambdaContext
@@ -98,14 +98,13 @@ class FlakyProvider:
         return LocalAssistantProvider().generate(prompt, output_schema)
 
 
-def _service(provider: Any, sleeps: list[float], max_attempts: int = 3) -> JobService:
+def _service(provider: Any, sleeps: list[float], max_attempts: int = 3) -> JobRunner:
     """The worker's service with a given provider, a recording sleep and a known retry policy."""
     settings = get_settings()
-    return JobService(
+    return JobRunner(
         DynamoJobRepository(client("dynamodb"), settings.table_name),
         deps.bundle_repository(),
         deps.catalog(),
-        SqsJobQueue(client("sqs"), None, settings.jobs_queue_name),
         provider,
         retry=RetryPolicy(max_attempts=max_attempts, base_seconds=0.5),
         sleep=sleeps.append,

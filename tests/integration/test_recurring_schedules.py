@@ -70,7 +70,7 @@ def test_monthly_newsletter_creates_one_bundle_per_month_however_often_the_sweep
         f"rem_{b['bundle_id']}_recurring" for b in bundles
     )
     assert {r["recipient"] for r in recurring} == {"olga"}
-    [schedule] = newsletter_world.repository.list_schedules("acme")
+    [schedule] = newsletter_world.schedule_repository.list_schedules("acme")
     assert schedule.next_occurrence == datetime(2026, 5, 1, 8, tzinfo=UTC)
 
 
@@ -83,7 +83,7 @@ def test_missed_occurrences_are_caught_up_only_up_to_the_bound(newsletter_world:
         "b_newsletter-issue_20260401T0800Z",
         "b_newsletter-issue_20260501T0800Z",
     ]
-    [schedule] = newsletter_world.repository.list_schedules("acme")
+    [schedule] = newsletter_world.schedule_repository.list_schedules("acme")
     assert schedule.skipped_occurrences == 2
 
 

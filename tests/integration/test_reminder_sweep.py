@@ -12,8 +12,8 @@ import pytest
 from tests.support.reminders import Clock, World, count_items_read, reminder_ids, reminder_items
 from workengine.dal.aws import client
 from workengine.dal.codec import deserialize
+from workengine.dal.due_task_repository import DynamoDueTaskRepository, SweepWriteOutcome, TaskSweepWrite
 from workengine.dal.reminder_publisher import ReminderPublisher
-from workengine.dal.reminder_repository import DynamoReminderRepository, SweepWriteOutcome, TaskSweepWrite
 from workengine.domain.entities import Reminder
 from workengine.domain.enums import BundleStatus, Role, TaskStatus
 from workengine.domain.identity import Identity
@@ -160,7 +160,7 @@ def deps_bundles() -> Any:
     return deps.bundle_repository()
 
 
-class CrashingRepository(DynamoReminderRepository):
+class CrashingRepository(DynamoDueTaskRepository):
     """Fails like a Lambda timeout after ``allowed`` batch writes of the sweep: before the next one, or
     (``after_write``) right after it, before its reminders are published."""
 
@@ -203,7 +203,7 @@ def test_rerun_after_a_crash_completes_the_set_without_duplicates(
 
     # When the sweep crashes after k page writes, then runs again (twice)
     with pytest.raises(RuntimeError, match="injected crash"):
-        world.sweep(now, repository=CrashingRepository(crash_after, after_write=after_write), page_size=2)
+        world.sweep(now, due_tasks=CrashingRepository(crash_after, after_write=after_write), page_size=2)
     written = len(reminder_items())
     assert written < len(expected)
     rerun = world.sweep(now, page_size=2)

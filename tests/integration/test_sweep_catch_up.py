@@ -126,7 +126,7 @@ def test_crash_midway_through_a_catch_up_then_rerun(world: World, crash_after: i
 
     # When the catch-up crashes after some pages, then runs again
     with pytest.raises(RuntimeError, match="injected crash"):
-        world.sweep(now, repository=CrashingRepository(crash_after), page_size=2)
+        world.sweep(now, due_tasks=CrashingRepository(crash_after), page_size=2)
     partial = len(reminder_items())
     rerun = world.sweep(now, page_size=2)
 

@@ -11,8 +11,10 @@ from workengine.catalog.loader import TemplateCatalog
 from workengine.composition import container
 from workengine.dal import aws
 from workengine.dal.aws import client
+from workengine.dal.due_task_repository import DynamoDueTaskRepository
 from workengine.dal.reminder_publisher import ReminderPublisher
 from workengine.dal.reminder_repository import DynamoReminderRepository
+from workengine.dal.schedule_repository import DynamoScheduleRepository
 from workengine.domain.enums import Role
 from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
@@ -52,6 +54,14 @@ class World:
     def repository(self) -> DynamoReminderRepository:
         return container().reminder_repository
 
+    @property
+    def due_tasks(self) -> DynamoDueTaskRepository:
+        return container().due_task_repository
+
+    @property
+    def schedule_repository(self) -> DynamoScheduleRepository:
+        return container().schedule_repository
+
     def bundles(self) -> BundleService:
         return BundleService(
             deps.bundle_repository(), self.catalog, deps.page_tokens(), clock=self.clock, hooks=deps.hooks()
@@ -64,12 +74,17 @@ class World:
 
     def schedules(self) -> ScheduleService:
         return ScheduleService(
-            self.repository, self.bundles(), self.catalog, deps.page_tokens(), clock=self.clock
+            self.schedule_repository,
+            self.repository,
+            self.bundles(),
+            self.catalog,
+            deps.page_tokens(),
+            clock=self.clock,
         )
 
     def sweeper(
         self,
-        repository: DynamoReminderRepository | None = None,
+        due_tasks: DynamoDueTaskRepository | None = None,
         events: Any = None,
         handover: SweepHandover | None = None,
         page_size: int = 100,
@@ -77,7 +92,8 @@ class World:
     ) -> SweepService:
         settings = get_settings()
         return SweepService(
-            repository or self.repository,
+            due_tasks or self.due_tasks,
+            self.repository,
             ReminderPublisher(events or client("events"), settings.event_bus_name, max_attempts=3),
             self.schedules(),
             visitors=[TaskActionSweep(deps.bundle_repository(), new_id)],

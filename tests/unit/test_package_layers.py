@@ -126,3 +126,65 @@ def test_no_import_cycles_between_modules() -> None:
         if name not in state:
             visit(name, [name])
     assert cycles == []
+
+
+# Assistant jobs are split by who runs them: the API requests them, the jobs worker runs them. What each
+# side loads (its modules' import-time closure, plus what its composition-root collaborator imports when
+# built) must not reach the other side. The showcase stage runs jobs in-process and may import both.
+JOB_REQUESTS = "workengine.services.job_requests"
+JOB_RUNNER = "workengine.services.job_runner"
+
+
+def _module_name(path: Path) -> str:
+    return "workengine." + ".".join(path.relative_to(RUNTIME).with_suffix("").parts).removesuffix(".__init__")
+
+
+def _import_time_imports(source: Path) -> set[str]:
+    """Imports executed when the module is imported: outside functions, ``TYPE_CHECKING`` skipped."""
+    names: set[str] = set()
+    todo: list[ast.AST] = [ast.parse(source.read_text(encoding="utf-8"))]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            todo.extend(node.orelse)
+            continue
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        todo.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def _collaborator_imports(name: str) -> set[str]:
+    """What ``Container.<name>`` imports when it is built."""
+    tree = ast.parse((RUNTIME / "composition.py").read_text(encoding="utf-8"))
+    [built] = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef) and node.name == name]
+    return {node.module for node in ast.walk(built) if isinstance(node, ast.ImportFrom) and node.module}
+
+
+def _loaded(roots: set[str]) -> set[str]:
+    modules = {_module_name(path): path for path in RUNTIME.rglob("*.py")}
+    seen: set[str] = set()
+    todo = [root for root in roots if root in modules]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(dep for dep in _import_time_imports(modules[name]) if dep in modules)
+    return seen
+
+
+def test_the_jobs_worker_never_loads_the_api_side_of_jobs() -> None:
+    worker = _loaded({"workengine.handlers.jobs_worker", JOB_RUNNER} | _collaborator_imports("job_runner"))
+    assert JOB_RUNNER in worker
+    assert JOB_REQUESTS not in worker
+
+
+def test_the_api_never_loads_the_worker_side_of_jobs() -> None:
+    api_modules = {_module_name(path) for path in (RUNTIME / "handlers" / "api").rglob("*.py")}
+    api = _loaded(api_modules | {JOB_REQUESTS} | _collaborator_imports("job_requests"))
+    assert JOB_REQUESTS in api
+    assert JOB_RUNNER not in api

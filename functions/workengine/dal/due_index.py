@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from typing import Any
+
+from workengine.dal.table import GSI_DUE
 
 DUE_PK = "gsi_due_pk"
 DUE_SK = "gsi_due_sk"
@@ -135,4 +138,21 @@ def digest_keys(tenant_id: str, user_id: str, next_digest_at: datetime) -> dict[
     return {
         DUE_PK: digest_pk(shard_of(f"{tenant_id}#{user_id}", DIGEST_SHARDS)),
         DUE_SK: f"{sort_time(next_digest_at)}#{tenant_id}#{user_id}",
+    }
+
+
+def due_query(partition: str, upper: str | None) -> dict[str, Any]:
+    """Query arguments for one partition of the index, up to the sort key ``upper`` (all when None)."""
+    condition = "#pk = :pk"
+    values: dict[str, Any] = {":pk": {"S": partition}}
+    names = {"#pk": DUE_PK}
+    if upper is not None:
+        condition += " AND #sk <= :upper"
+        names["#sk"] = DUE_SK
+        values[":upper"] = {"S": upper}
+    return {
+        "IndexName": GSI_DUE,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
     }

@@ -38,7 +38,7 @@ def record_handler(record: SQSRecord) -> str:
     """Runs one job; raising reports only this record in ``batchItemFailures``."""
     tenant_id, bundle_id, job_id = parse_message(record.body)
     logger.append_keys(tenant_id=tenant_id, bundle_id=bundle_id, job_id=job_id)
-    job = container().job_service.run_job(tenant_id, bundle_id, job_id)
+    job = container().job_runner.run_job(tenant_id, bundle_id, job_id)
     return job.status.value
 
 

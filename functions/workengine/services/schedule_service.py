@@ -8,6 +8,7 @@ from datetime import datetime
 
 from workengine.catalog.loader import TemplateCatalog
 from workengine.dal.reminder_repository import DynamoReminderRepository
+from workengine.dal.schedule_repository import DynamoScheduleRepository
 from workengine.dal.transactions import TransactionConflict, bundle_ref
 from workengine.domain.clock import Clock, utc_now
 from workengine.domain.entities import Reminder
@@ -70,6 +71,7 @@ class ScheduleService:
 
     def __init__(
         self,
+        schedules: DynamoScheduleRepository,
         reminders: DynamoReminderRepository,
         bundles: BundleService,
         catalog: TemplateCatalog,
@@ -78,6 +80,7 @@ class ScheduleService:
         clock: Clock = utc_now,
         id_factory: Callable[[str], str] = new_id,
     ) -> None:
+        self._schedules = schedules
         self._reminders = reminders
         self._bundles = bundles
         self._catalog = catalog
@@ -95,7 +98,7 @@ class ScheduleService:
         template.check_assignee_roles(request.assignees)
         trigger = _schedule_trigger(template)
         now = self._clock()
-        current = self._reminders.get_schedule(identity.tenant_id, template_id)
+        current = self._schedules.get_schedule(identity.tenant_id, template_id)
         keep_next = (
             current is not None
             and current.enabled
@@ -126,19 +129,19 @@ class ScheduleService:
             updated_at=now,
             updated_by=identity.user_id,
         )
-        self._reminders.save_schedule(schedule, current.version if current else None)
+        self._schedules.save_schedule(schedule, current.version if current else None)
         return schedule
 
     def list_schedules(self, identity: Identity) -> list[Schedule]:
         identity.require(Role.VIEWER)
-        return self._reminders.list_schedules(identity.tenant_id)
+        return self._schedules.list_schedules(identity.tenant_id)
 
     # ---- the sweep --------------------------------------------------------------------------------
     def run_due(self, now: datetime) -> ScheduleRunReport:
         """Instantiate every due occurrence of every enabled schedule, once each (the deterministic
         bundle ID is the occurrence key), then move each schedule to its next occurrence."""
         report = ScheduleRunReport()
-        for schedule in self._reminders.due_schedules(now):
+        for schedule in self._schedules.due_schedules(now):
             try:
                 self._run_schedule(schedule, now, report)
             except ServiceUnavailableError:
@@ -176,7 +179,7 @@ class ScheduleService:
             }
         )
         try:
-            self._reminders.save_schedule(advanced, schedule.version)
+            self._schedules.save_schedule(advanced, schedule.version)
         except VersionConflictError:
             # An admin changed the schedule meanwhile; the next sweep re-derives (bundles are not repeated).
             logger.info("schedule changed during the sweep", extra={"template_id": schedule.template_id})

@@ -27,8 +27,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from workengine.dal.due_index import DUE_SHARDS, PUBLISH_SHARDS
+from workengine.dal.due_task_repository import DynamoDueTaskRepository, TaskSweepWrite, reminder_identity
 from workengine.dal.reminder_publisher import PublishResult
-from workengine.dal.reminder_repository import DynamoReminderRepository, TaskSweepWrite, reminder_identity
+from workengine.dal.reminder_repository import DynamoReminderRepository
 from workengine.domain.entities import Bundle, Reminder, Task
 from workengine.domain.enums import BundleStatus
 from workengine.domain.paging import Cursor
@@ -108,7 +109,8 @@ class SweepService:
 
     def __init__(
         self,
-        repository: DynamoReminderRepository,
+        due_tasks: DynamoDueTaskRepository,
+        reminders: DynamoReminderRepository,
         publisher: Publisher,
         schedules: ScheduleService | None = None,
         *,
@@ -120,7 +122,8 @@ class SweepService:
         page_size: int = DEFAULT_PAGE_SIZE,
         shards: int = DUE_SHARDS,
     ) -> None:
-        self._repository = repository
+        self._due_tasks = due_tasks
+        self._reminders = reminders
         self._publisher = publisher
         self._schedules = schedules
         self._uploads = uploads
@@ -174,7 +177,7 @@ class SweepService:
     def _sweep_shard(self, work: ShardWork, budget: Budget, report: SweepReport) -> None:
         cursor: Cursor | None = work.cursor
         while True:
-            tasks, cursor = self._repository.due_task_page(work.shard, work.now, cursor, self._page_size)
+            tasks, cursor = self._due_tasks.due_task_page(work.shard, work.now, cursor, self._page_size)
             report.pages += 1
             self._sweep_page(tasks, work.now, report)
             if cursor is None:
@@ -190,7 +193,7 @@ class SweepService:
         if not tasks:
             return
         report.tasks_examined += len(tasks)
-        bundles = self._repository.get_bundles({(task.tenant_id, task.bundle_id) for task in tasks})
+        bundles = self._due_tasks.get_bundles({(task.tenant_id, task.bundle_id) for task in tasks})
         active = [
             (task, bundle)
             for task in tasks
@@ -203,7 +206,7 @@ class SweepService:
         wanted = {
             (task.tenant_id, task.task_id): self._reminders_for(task, bundle, now) for task, bundle in active
         }
-        existing = self._repository.existing_reminders([r for rs in wanted.values() for r in rs])
+        existing = self._due_tasks.existing_reminders([r for rs in wanted.values() for r in rs])
         # Tasks of cancelled/archived (or vanished) bundles remind nobody and leave the index.
         writes = [
             TaskSweepWrite(
@@ -217,7 +220,7 @@ class SweepService:
             )
             for task in tasks
         ]
-        outcome = self._repository.write_sweep_batch(writes)
+        outcome = self._due_tasks.write_sweep_batch(writes)
         report.add_created(outcome.created)
         self._publish(now, outcome.created, report)
 
@@ -244,7 +247,7 @@ class SweepService:
         for shard in range(PUBLISH_SHARDS):
             cursor: Cursor | None = None
             while not budget.exhausted():
-                queued, cursor = self._repository.unpublished_page(shard, cursor, self._page_size)
+                queued, cursor = self._reminders.unpublished_page(shard, cursor, self._page_size)
                 self._publish(now, queued, report)
                 if cursor is None:
                     break
@@ -253,7 +256,7 @@ class SweepService:
         if not reminders:
             return
         result = self._publisher.publish(reminders)
-        self._repository.mark_publish_results(result.published, result.failed, now)
+        self._reminders.mark_publish_results(result.published, result.failed, now)
         report.published += len(result.published)
         report.publish_failed += len(result.failed)
 

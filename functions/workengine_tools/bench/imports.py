@@ -44,7 +44,7 @@ ENTRY_MODULES: tuple[str, ...] = (
 FIRST_INVOCATION: dict[str, tuple[str, ...]] = {
     "workengine.handlers.sweep": ("sweep_service", "condition_sweep"),
     "workengine.handlers.sweep_worker": ("sweep_service",),
-    "workengine.handlers.jobs_worker": ("job_service",),
+    "workengine.handlers.jobs_worker": ("job_runner",),
     "workengine.handlers.artifact_uploaded": ("artifact_service",),
     "workengine.handlers.export_worker": ("export_service",),
     "workengine.handlers.event_trigger": ("event_trigger_service",),

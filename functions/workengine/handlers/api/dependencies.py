@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from workengine.services.event_trigger_service import EventTriggerService
     from workengine.services.export_service import ExportService
     from workengine.services.hooks import ServiceHooks
-    from workengine.services.job_service import JobService
+    from workengine.services.job_requests import JobRequestService
     from workengine.services.pagination import PageTokenCodec
     from workengine.services.pinned_definitions import PinnedDefinitions
     from workengine.services.preference_service import PreferenceService
@@ -132,8 +132,8 @@ def artifact_service() -> ArtifactService:
     return container().artifact_service
 
 
-def job_service() -> JobService:
-    return container().job_service
+def job_requests() -> JobRequestService:
+    return container().job_requests
 
 
 def reminder_service() -> ReminderService:

@@ -23,7 +23,8 @@ from workengine.domain.task_rules import ProofChange, TaskChange
 from workengine.services.approval_service import ApprovalService
 from workengine.services.artifact_service import ArtifactService
 from workengine.services.bundle_service import BundleService
-from workengine.services.job_service import JobService
+from workengine.services.job_requests import JobRequestService
+from workengine.services.job_runner import JobRunner
 from workengine.services.sweep_service import SweepService
 from workengine.services.task_action_service import TaskActionService
 from workengine.services.task_service import TaskService
@@ -94,7 +95,8 @@ class StageServices:
     approvals: ApprovalService
     actions: TaskActionService
     artifacts: ArtifactService
-    jobs: JobService
+    jobs: JobRequestService
+    job_runs: JobRunner
     sweep: SweepService
     uploader: ObjectUploader
 
@@ -239,7 +241,7 @@ class Stage:
         job = self._services.jobs.create_job(
             who, bundle_id=bundle.bundle_id, kind=JobKind.TASK_STEP, task_id=bundle.task(key).task_id
         )
-        done = self._services.jobs.run_job(job.tenant_id, job.bundle_id, job.job_id)
+        done = self._services.job_runs.run_job(job.tenant_id, job.bundle_id, job.job_id)
         if done.output is None:
             raise RuntimeError(f"the showcase's assistant step {key!r} failed: {done.error}")
         self.played.assistant_jobs += 1

@@ -26,7 +26,7 @@ def create_job(body: Annotated[CreateJobBody, Body()], identity: Caller) -> JobE
     """Queues a job. ``task_step`` runs the assistant step of the task's definition (``task_id``
     required); ``summarize_bundle`` runs ``input.prompt`` (optional ``input.output_schema``). Member or
     admin."""
-    job = deps.job_service().create_job(
+    job = deps.job_requests().create_job(
         identity, bundle_id=body.bundle_id, kind=body.kind, task_id=body.task_id, job_input=body.input
     )
     return JobEnvelope(job=job)
@@ -35,11 +35,11 @@ def create_job(body: Annotated[CreateJobBody, Body()], identity: Caller) -> JobE
 @router.get("/assistant-jobs/<job_id>", summary="One assistant job")
 def get_job(job_id: str, identity: Caller) -> JobEnvelope:
     """One job: status, attempts, the rendered prompt, and the output once it succeeded. Any role."""
-    return JobEnvelope(job=deps.job_service().get_job(identity, job_id))
+    return JobEnvelope(job=deps.job_requests().get_job(identity, job_id))
 
 
 @router.post("/assistant-jobs/<job_id>/cancel", summary="Cancel a queued assistant job")
 def cancel_job(job_id: str, identity: Caller) -> JobEnvelope:
     """Cancels a job that is still queued; a running or finished job answers 422
     ``INVALID_TRANSITION``. Member or admin."""
-    return JobEnvelope(job=deps.job_service().cancel_job(identity, job_id))
+    return JobEnvelope(job=deps.job_requests().cancel_job(identity, job_id))

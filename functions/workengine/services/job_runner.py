@@ -1,4 +1,4 @@
-"""Assistant jobs: create and enqueue, read, cancel, and run (the worker's side).
+"""Assistant jobs as the jobs worker runs them (the API requests them: ``services.job_requests``).
 
 A run renders the prompt strictly, calls the provider with bounded exponential backoff on transient
 errors, validates the output against the step's schema, stores it (it becomes ``outputs.<task_key>`` for
@@ -14,19 +14,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from workengine.catalog.loader import TemplateCatalog
 from workengine.dal.bundle_repository import DynamoBundleRepository
 from workengine.dal.job_repository import DynamoJobRepository
 from workengine.dal.transactions import TransactionConflict, task_ref
 from workengine.domain.assistant import (
-    TASK_STEP,
     JobPlan,
     latest_outputs,
     output_problems,
-    plan_for_ad_hoc,
-    plan_for_step,
     render_context,
     render_prompt,
 )
@@ -34,31 +31,19 @@ from workengine.domain.audit import audit_event
 from workengine.domain.clock import Clock, utc_now
 from workengine.domain.condition_rules import output_readers
 from workengine.domain.entities import AssistantJob, AuditEvent, Bundle, Proof, Task
-from workengine.domain.enums import EntityType, JobKind, JobStatus, ReminderKind, Role
-from workengine.domain.errors import (
-    InvalidTransitionError,
-    ServiceUnavailableError,
-    ValidationFailedError,
-    WorkEngineError,
-)
-from workengine.domain.identity import Identity
+from workengine.domain.enums import EntityType, JobStatus, ReminderKind
+from workengine.domain.errors import ServiceUnavailableError, WorkEngineError
 from workengine.domain.ids import new_id
-from workengine.domain.progress import require_open
 from workengine.domain.reminder_factory import bundle_reminder
-from workengine.domain.reminder_rules import reminder_id
 from workengine.domain.rendering import MissingVariableError
 from workengine.observability import logger, metrics
 from workengine.services.assistant_providers import AssistantProvider, ProviderError, TransientProviderError
 from workengine.services.condition_sweep import ConditionSweep
+from workengine.services.job_plans import SYSTEM_ACTOR, job_event, plan_job
 from workengine.services.pinned_definitions import PinnedDefinitions
 
-SYSTEM_ACTOR = "system:assistant"
 TASK_WRITE_RETRIES = 3
 _FINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
-
-
-class JobQueue(Protocol):
-    def send(self, tenant_id: str, bundle_id: str, job_id: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -72,22 +57,16 @@ class RetryPolicy:
         return float(self.base_seconds * (2 ** (attempt - 1)))
 
 
-def automation_failure_reminder_id(job_id: str) -> str:
-    """Deterministic, so a redelivered failure can never leave two reminders for one job."""
-    return reminder_id(job_id, ReminderKind.AUTOMATION_FAILURE)
-
-
-class JobService:
-    """Raises NotFoundError (unknown or other tenants' bundles, tasks, jobs), ForbiddenError,
-    ValidationFailedError (kind, task or input unusable), InvalidTransitionError (closed bundle,
-    cancelling a job that already started) and ServiceUnavailableError (queue or database busy)."""
+class JobRunner:
+    """Runs queued jobs. Raises only for infrastructure failures: ServiceUnavailableError (database
+    busy) and NotFoundError (a vanished job), so the queue redelivers the message; everything a job
+    itself gets wrong ends it ``failed``."""
 
     def __init__(
         self,
         jobs: DynamoJobRepository,
         bundles: DynamoBundleRepository,
         catalog: TemplateCatalog,
-        queue: JobQueue,
         provider: AssistantProvider,
         *,
         retry: RetryPolicy = RetryPolicy(),
@@ -101,97 +80,15 @@ class JobService:
         self._bundles = bundles
         self._definitions = definitions or PinnedDefinitions(catalog, bundles)
         self._conditions = conditions or ConditionSweep(bundles, self._definitions, id_factory=id_factory)
-        self._queue = queue
         self._provider = provider
         self._retry = retry
         self._sleep = sleep
         self._clock = clock
         self._new_id = id_factory
 
-    # ---- API side ---------------------------------------------------------------------------------
-    def create_job(
-        self,
-        identity: Identity,
-        *,
-        bundle_id: str,
-        kind: JobKind,
-        task_id: str | None = None,
-        job_input: dict[str, Any] | None = None,
-    ) -> AssistantJob:
-        """Stores the job ``queued`` and sends it to the queue."""
-        identity.require(Role.MEMBER)
-        job_input = dict(job_input or {})
-        bundle = self._bundles.get_bundle(identity.tenant_id, bundle_id)
-        require_open(bundle)
-        task: Task | None = None
-        if task_id is not None:
-            task = self._bundles.find_task(identity.tenant_id, task_id)
-            if task.bundle_id != bundle_id:
-                raise ValidationFailedError(
-                    "task_id is not a task of this bundle", {"field": "task_id", "task_id": task_id}
-                )
-        if kind == TASK_STEP and task is None:
-            raise ValidationFailedError("a task_step job needs task_id", {"field": "task_id"})
-        plan = self._plan(kind, bundle, task, job_input)  # refuses now what would fail later
-        if kind != TASK_STEP:
-            self._check_ad_hoc_prompt(plan, bundle, task)
-        now = self._clock()
-        job = AssistantJob(
-            job_id=self._new_id("job"),
-            tenant_id=identity.tenant_id,
-            bundle_id=bundle_id,
-            task_id=task.task_id if task else None,
-            template_task_ref=task.template_task_ref if task else None,
-            kind=kind,
-            status=JobStatus.QUEUED,
-            input=job_input,
-            created_by=identity.user_id,
-            created_at=now,
-            updated_at=now,
-        )
-        self._jobs.create(job, self._event(job, None, "created", identity.user_id, now))
-        try:
-            self._queue.send(job.tenant_id, job.bundle_id, job.job_id)
-        except ServiceUnavailableError:
-            # Never leave a job "queued" that no worker will ever see.
-            failed = job.model_copy(
-                update={
-                    "status": JobStatus.FAILED,
-                    "error": "the job could not be queued",
-                    "version": job.version + 1,
-                    "updated_at": self._clock(),
-                }
-            )
-            self._jobs.save(failed, job.version, events=[self._event(failed, job, "failed", SYSTEM_ACTOR)])
-            raise
-        metrics.add_metric(name="AssistantJobQueued", unit="Count", value=1)
-        return job
-
-    def get_job(self, identity: Identity, job_id: str) -> AssistantJob:
-        identity.require(Role.VIEWER)
-        return self._jobs.find(identity.tenant_id, job_id)
-
-    def cancel_job(self, identity: Identity, job_id: str) -> AssistantJob:
-        """Only a ``queued`` job can be cancelled; the worker then skips it."""
-        identity.require(Role.MEMBER)
-        job = self._jobs.find(identity.tenant_id, job_id)
-        if job.status is not JobStatus.QUEUED:
-            raise InvalidTransitionError(
-                f"a {job.status.value} job cannot be cancelled", {"status": job.status.value}
-            )
-        cancelled = job.model_copy(
-            update={"status": JobStatus.CANCELLED, "version": job.version + 1, "updated_at": self._clock()}
-        )
-        self._jobs.save(
-            cancelled, job.version, events=[self._event(cancelled, job, "cancelled", identity.user_id)]
-        )
-        return cancelled
-
-    # ---- worker side ------------------------------------------------------------------------------
     def run_job(self, tenant_id: str, bundle_id: str, job_id: str) -> AssistantJob:
         """Runs a job to ``succeeded`` or ``failed`` and returns it. A job already finished (a
-        redelivered message) or cancelled is returned unchanged. Raises only for infrastructure
-        failures (ServiceUnavailableError, NotFoundError for a vanished job), so the message is retried."""
+        redelivered message) or cancelled is returned unchanged."""
         job = self._jobs.get(tenant_id, bundle_id, job_id)
         if job.status in _FINAL:
             return job
@@ -207,7 +104,7 @@ class JobService:
         bundle, tasks = self._bundles.get_bundle_with_tasks(tenant_id, bundle_id)
         task = next((t for t in tasks if t.task_id == job.task_id), None) if job.task_id else None
         try:
-            plan = self._plan(job.kind, bundle, task, job.input)
+            plan = plan_job(self._definitions, job.kind, bundle, task, job.input)
             outputs = latest_outputs(self._jobs.list_bundle_jobs(tenant_id, bundle_id))
             prompt = render_prompt(plan, render_context(bundle, task, outputs, tasks))
         except MissingVariableError as exc:
@@ -285,7 +182,7 @@ class JobService:
                 "updated_at": now,
             }
         )
-        events = [self._event(done, running, "succeeded", SYSTEM_ACTOR, now)]
+        events = [job_event(done, running, "succeeded", SYSTEM_ACTOR, now, self._new_id)]
         for attempt in range(TASK_WRITE_RETRIES + 1):
             task_write = self._proof_comment_write(task, plan, output, now)
             task_events = [self._task_event(task_write[1], task_write[0], now)] if task_write else []
@@ -364,57 +261,12 @@ class JobService:
         self._jobs.save(
             failed,
             running.version,
-            events=[self._event(failed, running, "failed", SYSTEM_ACTOR, now), reminder_event],
+            events=[job_event(failed, running, "failed", SYSTEM_ACTOR, now, self._new_id), reminder_event],
             reminder=reminder,
         )
         logger.warning("assistant job failed", extra={"job_id": running.job_id, "error": error})
         metrics.add_metric(name="AssistantJobFailed", unit="Count", value=1)
         return failed
-
-    # ---- helpers ----------------------------------------------------------------------------------
-    def _check_ad_hoc_prompt(self, plan: JobPlan, bundle: Bundle, task: Task | None) -> None:
-        """An ad-hoc prompt is rendered against the bundle as it is now: a variable it cannot fill (a
-        typo, an output no task produced) is refused at creation instead of failing the job later."""
-        outputs = latest_outputs(self._jobs.list_bundle_jobs(bundle.tenant_id, bundle.bundle_id))
-        try:
-            render_prompt(plan, render_context(bundle, task, outputs))
-        except MissingVariableError as exc:
-            raise ValidationFailedError(
-                f"input.prompt cannot be rendered: {exc}", {"field": "input.prompt", "variable": exc.variable}
-            ) from exc
-
-    def _plan(self, kind: JobKind, bundle: Bundle, task: Task | None, job_input: dict[str, Any]) -> JobPlan:
-        if kind != TASK_STEP:
-            return plan_for_ad_hoc(kind, job_input)
-        if task is None:
-            raise ValidationFailedError("the job's task no longer exists", {"field": "task_id"})
-        template = self._definitions.find(bundle)
-        definition = template.task(task.template_task_ref) if template else None
-        if definition is None or definition.assistant is None:
-            raise ValidationFailedError(
-                f"task {task.task_id!r} has no assistant step in template {bundle.template_id!r}",
-                {"field": "task_id", "task_id": task.task_id},
-            )
-        return plan_for_step(definition.assistant)
-
-    def _event(
-        self,
-        after: AssistantJob,
-        before: AssistantJob | None,
-        action: str,
-        actor: str,
-        at: datetime | None = None,
-    ) -> AuditEvent:
-        return audit_event(
-            entity_type=EntityType.ASSISTANT_JOB,
-            entity_id=after.job_id,
-            action=action,
-            actor=actor,
-            at=at or self._clock(),
-            new_id=self._new_id,
-            before=before,
-            after=after,
-        )
 
     def _task_event(self, before: Task, after: Task, now: datetime) -> AuditEvent:
         return audit_event(
