@@ -26,6 +26,7 @@ from workengine.domain.progress import CLOSED_STATUSES, require_open
 from workengine.domain.stage_reminders import stage_change_reminders
 from workengine.domain.task_rules import bundle_progress_after
 from workengine.domain.template import WorkflowTemplate
+from workengine.domain.versioning import next_version
 from workengine.services.archived_binaries import ArchivedBinaries
 from workengine.services.condition_outputs import outputs_for_conditions
 from workengine.services.pagination import PageTokenCodec
@@ -161,7 +162,7 @@ class BundleService:
             progress = bundle_progress_after(updated, template.phase_ids(), tasks)
             updated.stage, updated.status = progress.stage, progress.status
             updated.completed_at = (updated.completed_at or now) if progress.status_changed else None
-        updated.version = bundle.version + 1
+        updated.version = next_version(bundle)
         updated.updated_at = now
         event = audit_event(
             entity_type=EntityType.BUNDLE,

@@ -17,6 +17,7 @@ from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
 from workengine.domain.progress import require_open
 from workengine.domain.task_rules import TaskChange, apply_task_change
+from workengine.domain.versioning import next_version
 from workengine.retries import retry_while
 from workengine.services.artifact_proof import ArtifactProofChecker
 from workengine.services.pagination import PageTokenCodec
@@ -156,7 +157,11 @@ class TaskService:
         now = self._clock()
         comment = self._comment(identity, task, text, now)
         updated = task.model_copy(
-            update={"comments_count": task.comments_count + 1, "version": task.version + 1, "updated_at": now}
+            update={
+                "comments_count": task.comments_count + 1,
+                "version": next_version(task),
+                "updated_at": now,
+            }
         )
         event = self._task_event(identity, task, updated, "commented", now)
         self._repository.save_changes(tasks=[(updated, task.version)], new_comments=[comment], events=[event])
