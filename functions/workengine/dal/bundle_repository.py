@@ -272,10 +272,10 @@ class DynamoBundleRepository:
         ]
 
     # ---- writes -----------------------------------------------------------------------------------
-    def new_transaction(self) -> WriteTransaction:
+    def _new_transaction(self) -> WriteTransaction:
         return WriteTransaction(self._table)
 
-    def commit(self, transaction: WriteTransaction) -> None:
+    def _commit(self, transaction: WriteTransaction) -> None:
         commit(self._client, transaction)
 
     def create_bundle(
@@ -299,12 +299,12 @@ class DynamoBundleRepository:
         try:
             while len(task_items) > head_capacity:
                 chunk, task_items = task_items[:TRANSACTION_ITEM_LIMIT], task_items[TRANSACTION_ITEM_LIMIT:]
-                transaction = self.new_transaction()
+                transaction = self._new_transaction()
                 for item in chunk:
                     transaction.put_new(item, "task")
-                self.commit(transaction)
+                self._commit(transaction)
                 written.extend(chunk)
-            transaction = self.new_transaction()
+            transaction = self._new_transaction()
             transaction.put_new(bundle_item(bundle), bundle_ref(bundle.bundle_id))
             for item in task_items:
                 transaction.put_new(item, "task")
@@ -312,7 +312,7 @@ class DynamoBundleRepository:
             if pin is not None:
                 transaction.put_immutable(definition_item(pin), DEFINITION_CONTENT_ATTRIBUTE, "definition")
             _put_reminders(transaction, reminders)
-            self.commit(transaction)
+            self._commit(transaction)
         except Exception:
             self._remove(written)
             raise
@@ -353,7 +353,7 @@ class DynamoBundleRepository:
         version and tasks revision that read saw, and its revision is bumped: a concurrent write of any
         other task of the bundle makes one of the two fail with TransactionConflict labelled
         ``bundle:<id>``, so progress is never derived from a stale view of the siblings."""
-        transaction = self.new_transaction()
+        transaction = self._new_transaction()
         for task, expected in tasks:
             transaction.put_versioned(task_item(task), expected, task_ref(task.task_id))
         if guard is not None:
@@ -372,7 +372,7 @@ class DynamoBundleRepository:
             transaction.put_new(audit_event_item(event), "audit_event")
         _put_reminders(transaction, reminders)
         try:
-            self.commit(transaction)
+            self._commit(transaction)
         except ClientError as exc:  # pragma: no cover - commit already translates
             raise translate_transaction_error(exc, transaction) from exc
 
