@@ -13,8 +13,9 @@ from workengine.domain.versioning import next_version
 RUNTIME = Path(workengine.__file__).resolve().parent
 DEFINITION = RUNTIME / "domain" / "versioning.py"
 HAND_BUMP = re.compile(r"\bversion\s*\+\s*1\b")
-# Sites another change is moving right now (the job service's split); they take next_version after it.
-NOT_YET_MOVED = {"services/job_service.py"}
+# The job service's sites, which its split (in flight alongside this change) moves into job_requests and
+# job_runner: they take next_version once both are merged, and this set goes.
+NOT_YET_MOVED = {"services/job_service.py", "services/job_requests.py", "services/job_runner.py"}
 
 
 def test_the_next_version_is_one_past_the_version_read() -> None:
