@@ -1,4 +1,4 @@
-"""The composition root: the one place that builds repositories, hooks, services, the sweep and the
+"""The composition root: the one place that builds repositories, services, the sweep and the
 workers from ``Settings``. Every entry point (API, sweep, workers, local server, CLI, benchmark) takes
 its collaborators from a ``Container``.
 
@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from workengine.domain.entities import Bundle, Task
     from workengine.domain.export_signing import ManifestSigner
     from workengine.services.approval_service import ApprovalService
+    from workengine.services.archived_binaries import ArchivedBinaries
+    from workengine.services.artifact_proof import ArtifactProofChecker
     from workengine.services.artifact_service import ArtifactLimits, ArtifactService
     from workengine.services.assistant_providers import AssistantProvider
     from workengine.services.attention_service import AttentionService
@@ -51,7 +53,6 @@ if TYPE_CHECKING:
     from workengine.services.drift_service import DriftService
     from workengine.services.event_trigger_service import EventTriggerService
     from workengine.services.export_service import ExportDispatcher, ExportService, TenantExporter
-    from workengine.services.hooks import ServiceHooks
     from workengine.services.import_service import ImportService
     from workengine.services.job_requests import JobRequestService
     from workengine.services.job_runner import JobRunner
@@ -204,22 +205,21 @@ class Container:
 
         return PinnedDefinitions(self.catalog, self.bundle_repository)
 
-    # -- what plugs into bundle and task changes --
+    # -- what task and bundle changes consult besides the bundle repository --
 
     @cached_property
-    def hooks(self) -> ServiceHooks:
-        """Reminders written with the change that causes them; artifact proof checks; archive handover."""
-        from workengine.services.artifact_hooks import ArtifactArchiveHooks, ArtifactProofHooks
-        from workengine.services.hooks import CompositeHooks
-        from workengine.services.reminder_hooks import ReminderHooks
+    def artifact_proof(self) -> ArtifactProofChecker:
+        """Task proof names only uploaded artifacts of the task's bundle."""
+        from workengine.services.artifact_proof import UploadedArtifactProof
 
-        return CompositeHooks(
-            [
-                ReminderHooks(self.settings.table_name),
-                ArtifactProofHooks(self.artifact_repository),
-                ArtifactArchiveHooks(self.artifact_repository, self.artifact_store),
-            ]
-        )
+        return UploadedArtifactProof(self.artifact_repository)
+
+    @cached_property
+    def archived_binaries(self) -> ArchivedBinaries:
+        """Archiving hands a bundle's binaries to the bucket's lifecycle rule; reopening takes them back."""
+        from workengine.services.archived_binaries import LifecycleArchivedBinaries
+
+        return LifecycleArchivedBinaries(self.artifact_repository, self.artifact_store)
 
     # -- bundles, tasks, approvals, task actions, templates --
 
@@ -228,7 +228,7 @@ class Container:
         from workengine.domain.ids import new_id
         from workengine.services.task_commit import TaskCommitter
 
-        return TaskCommitter(self.bundle_repository, self.pinned_definitions, self.hooks, new_id)
+        return TaskCommitter(self.bundle_repository, self.pinned_definitions, new_id)
 
     @cached_property
     def bundle_service(self) -> BundleService:
@@ -238,7 +238,7 @@ class Container:
             self.bundle_repository,
             self.catalog,
             self.page_tokens,
-            hooks=self.hooks,
+            archived_binaries=self.archived_binaries,
             definitions=self.pinned_definitions,
         )
 
@@ -250,7 +250,7 @@ class Container:
             self.bundle_repository,
             self.catalog,
             self.page_tokens,
-            hooks=self.hooks,
+            proof=self.artifact_proof,
             definitions=self.pinned_definitions,
         )
 
@@ -632,16 +632,21 @@ class Container:
         from workengine.services.task_action_sweep import TaskActionSweep
         from workengine.services.task_service import TaskService
 
-        bundles, definitions, hooks = self.bundle_repository, self.pinned_definitions, self.hooks
+        bundles, definitions = self.bundle_repository, self.pinned_definitions
         return StageServices(
             bundles=BundleService(
-                bundles, self.catalog, self.page_tokens, hooks=hooks, definitions=definitions, clock=clock
+                bundles,
+                self.catalog,
+                self.page_tokens,
+                archived_binaries=self.archived_binaries,
+                definitions=definitions,
+                clock=clock,
             ),
             tasks=TaskService(
                 bundles,
                 self.catalog,
                 self.page_tokens,
-                hooks=hooks,
+                proof=self.artifact_proof,
                 definitions=definitions,
                 clock=clock,
                 committer=self.task_committer,

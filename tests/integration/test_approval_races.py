@@ -45,9 +45,7 @@ class StaleFirstRead(DynamoBundleRepository):
 
 
 def service_on(repository: DynamoBundleRepository) -> ApprovalService:
-    return ApprovalService(
-        repository, TaskCommitter(repository, deps.pinned_definitions(), deps.hooks(), new_id)
-    )
+    return ApprovalService(repository, TaskCommitter(repository, deps.pinned_definitions(), new_id))
 
 
 def test_a_decision_made_on_a_stale_read_is_recounted_not_lost_or_doubled(api: ApiClient) -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tests.integration.test_bundles_api import CREATE
 from tests.support.api import ApiClient
+from workengine.composition import container
 from workengine.dal.bundle_repository import BundleSnapshot, DynamoBundleRepository
 from workengine.domain.enums import BundleStatus, TaskStatus
 from workengine.domain.identity import Identity
@@ -50,7 +51,12 @@ def schedules(task_count: int) -> st.SearchStrategy[list[int]]:
 
 def writer_service(snapshot: BundleSnapshot) -> tuple[TaskService, FirstReadFrom]:
     repository = FirstReadFrom(deps.bundle_repository(), snapshot)
-    service = TaskService(repository, deps.catalog(), deps.page_tokens(), hooks=deps.hooks())  # type: ignore[arg-type]
+    service = TaskService(
+        repository,  # type: ignore[arg-type]
+        deps.catalog(),
+        deps.page_tokens(),
+        proof=container().artifact_proof,
+    )
     return service, repository
 
 

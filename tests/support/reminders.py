@@ -64,12 +64,20 @@ class World:
 
     def bundles(self) -> BundleService:
         return BundleService(
-            deps.bundle_repository(), self.catalog, deps.page_tokens(), clock=self.clock, hooks=deps.hooks()
+            deps.bundle_repository(),
+            self.catalog,
+            deps.page_tokens(),
+            clock=self.clock,
+            archived_binaries=container().archived_binaries,
         )
 
     def tasks(self) -> TaskService:
         return TaskService(
-            deps.bundle_repository(), self.catalog, deps.page_tokens(), clock=self.clock, hooks=deps.hooks()
+            deps.bundle_repository(),
+            self.catalog,
+            deps.page_tokens(),
+            clock=self.clock,
+            proof=container().artifact_proof,
         )
 
     def schedules(self) -> ScheduleService:

@@ -272,19 +272,10 @@ class DynamoBundleRepository:
         ]
 
     # ---- writes -----------------------------------------------------------------------------------
-    def new_transaction(self) -> WriteTransaction:
+    def _new_transaction(self) -> WriteTransaction:
         return WriteTransaction(self._table)
 
-    def new_reminders(self, reminders: Sequence[Reminder]) -> WriteTransaction | None:
-        """Puts of new reminders, to be written with the change that causes them (None when empty)."""
-        if not reminders:
-            return None
-        transaction = self.new_transaction()
-        for reminder in reminders:
-            transaction.put_new(reminder_item(reminder), f"reminder:{reminder.reminder_id}")
-        return transaction
-
-    def commit(self, transaction: WriteTransaction) -> None:
+    def _commit(self, transaction: WriteTransaction) -> None:
         commit(self._client, transaction)
 
     def create_bundle(
@@ -294,35 +285,34 @@ class DynamoBundleRepository:
         event: AuditEvent,
         pin: PinnedDefinition | None = None,
         *,
-        extra: WriteTransaction | None = None,
+        reminders: Sequence[Reminder] = (),
     ) -> None:
-        """Bundle + tasks + audit event (+ the pinned definition when given, put if absent, and ``extra``
-        items, e.g. reminders), atomically when they fit one transaction.
+        """Bundle + tasks + audit event (+ the pinned definition when given, put if absent, and the
+        reminders the creation causes), atomically when they fit one transaction.
 
         Larger bundles write tasks in chunks first and the bundle item last, so no reader ever sees a
         bundle without all its tasks; a failed chunk removes the tasks already written.
         """
         task_items = [task_item(task) for task in tasks]
-        head_capacity = TRANSACTION_ITEM_LIMIT - 2 - (1 if pin else 0) - (len(extra) if extra else 0)
+        head_capacity = TRANSACTION_ITEM_LIMIT - 2 - (1 if pin else 0) - len(reminders)
         written: list[AttributeMap] = []
         try:
             while len(task_items) > head_capacity:
                 chunk, task_items = task_items[:TRANSACTION_ITEM_LIMIT], task_items[TRANSACTION_ITEM_LIMIT:]
-                transaction = self.new_transaction()
+                transaction = self._new_transaction()
                 for item in chunk:
                     transaction.put_new(item, "task")
-                self.commit(transaction)
+                self._commit(transaction)
                 written.extend(chunk)
-            transaction = self.new_transaction()
+            transaction = self._new_transaction()
             transaction.put_new(bundle_item(bundle), bundle_ref(bundle.bundle_id))
             for item in task_items:
                 transaction.put_new(item, "task")
             transaction.put_new(audit_event_item(event), "audit_event")
             if pin is not None:
                 transaction.put_immutable(definition_item(pin), DEFINITION_CONTENT_ATTRIBUTE, "definition")
-            if extra is not None:
-                transaction.operations.extend(extra.operations)
-            self.commit(transaction)
+            _put_reminders(transaction, reminders)
+            self._commit(transaction)
         except Exception:
             self._remove(written)
             raise
@@ -353,17 +343,17 @@ class DynamoBundleRepository:
         tasks: Sequence[tuple[Task, int]] = (),
         new_comments: Sequence[Comment] = (),
         events: Sequence[AuditEvent] = (),
-        extra: WriteTransaction | None = None,
+        reminders: Sequence[Reminder] = (),
         guard: BundleSnapshot | None = None,
     ) -> None:
         """One transaction: each (entity, expected_version) is written only if its stored version still
-        equals expected_version; comments and audit events are new items.
+        equals expected_version; comments, audit events and the reminders the change causes are new items.
 
         With ``guard`` (the read the change was derived from) the bundle item is conditioned on the
         version and tasks revision that read saw, and its revision is bumped: a concurrent write of any
         other task of the bundle makes one of the two fail with TransactionConflict labelled
         ``bundle:<id>``, so progress is never derived from a stale view of the siblings."""
-        transaction = self.new_transaction()
+        transaction = self._new_transaction()
         for task, expected in tasks:
             transaction.put_versioned(task_item(task), expected, task_ref(task.task_id))
         if guard is not None:
@@ -380,9 +370,14 @@ class DynamoBundleRepository:
             transaction.put_new(comment_item(comment), "comment")
         for event in events:
             transaction.put_new(audit_event_item(event), "audit_event")
-        if extra is not None:
-            transaction.operations.extend(extra.operations)
+        _put_reminders(transaction, reminders)
         try:
-            self.commit(transaction)
+            self._commit(transaction)
         except ClientError as exc:  # pragma: no cover - commit already translates
             raise translate_transaction_error(exc, transaction) from exc
+
+
+def _put_reminders(transaction: WriteTransaction, reminders: Sequence[Reminder]) -> None:
+    """New reminders, written with the change that causes them (a retry recomputes the same IDs)."""
+    for reminder in reminders:
+        transaction.put_new(reminder_item(reminder), f"reminder:{reminder.reminder_id}")

@@ -23,6 +23,7 @@ from workengine.domain.errors import (
 )
 from workengine.domain.fields import missing_required
 from workengine.domain.instantiation import USER_PREFIX
+from workengine.domain.versioning import next_version
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def decide(
     )
     updated = task.model_copy(deep=True)
     updated.approvals.append(approval)
-    updated.version = task.version + 1
+    updated.version = next_version(task)
     updated.updated_at = request.at
     reopened: Task | None = None
     if request.decision is ApprovalDecision.APPROVE:
@@ -150,7 +151,7 @@ def reopen_for_rework(task: Task, now: datetime) -> Task:
             "completed_by": None,
             "waiting_for": None,
             "follow_up_at": None,
-            "version": task.version + 1,
+            "version": next_version(task),
             "updated_at": now,
         }
     )

@@ -16,6 +16,7 @@ from workengine.domain.conditions import (
 from workengine.domain.entities import Bundle, Task
 from workengine.domain.enums import TaskStatus
 from workengine.domain.template import WorkflowTemplate
+from workengine.domain.versioning import next_version
 
 CONDITION_SKIP_REASON = "condition"
 SYSTEM_ACTOR = "system"  # the actor of changes a condition makes
@@ -60,7 +61,7 @@ def with_condition(task: Task, state: ConditionState, now: datetime) -> Task | N
     update: dict[str, object] = {"condition": state, "status": status, "skip_reason": skip_reason}
     if status is TaskStatus.SKIPPED:
         update.update(waiting_for=None, follow_up_at=None)
-    return task.model_copy(update={**update, "version": task.version + 1, "updated_at": now})
+    return task.model_copy(update={**update, "version": next_version(task), "updated_at": now})
 
 
 def reevaluate_conditions(
@@ -122,7 +123,7 @@ def reevaluate_conditions(
             if updated is None:
                 continue
             original = originals[task.task_id]
-            updated = updated.model_copy(update={"version": original.version + 1})
+            updated = updated.model_copy(update={"version": next_version(original)})
             current[key] = updated
             changed[task.task_id] = updated
             if updated.status is not task.status:

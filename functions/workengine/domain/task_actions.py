@@ -16,6 +16,7 @@ from workengine.domain.errors import InvalidTransitionError, ValidationFailedErr
 from workengine.domain.instantiation import USER_PREFIX
 from workengine.domain.reminder_factory import task_reminder
 from workengine.domain.reminder_rules import start_of_day
+from workengine.domain.versioning import next_version
 
 MAX_SNOOZE = timedelta(days=90)
 SYSTEM_ACTOR = "system"
@@ -77,7 +78,7 @@ def apply_action(
             f"a {task.status.value} task takes no actions", {"status": task.status.value}
         )
     updated = task.model_copy(deep=True)
-    updated.version = task.version + 1
+    updated.version = next_version(task)
     updated.updated_at = now
     reminders: list[Reminder] = []
     if isinstance(action, Snooze):
@@ -146,7 +147,7 @@ def end_snooze(task: Task, bundle: Bundle, now: datetime) -> tuple[Task, Reminde
     until = task.snoozed_until
     if until is None or now < until or not task.status.is_open:
         return None
-    ended = task.model_copy(update={"snoozed_until": None, "version": task.version + 1, "updated_at": now})
+    ended = task.model_copy(update={"snoozed_until": None, "version": next_version(task), "updated_at": now})
     reminder = task_reminder(
         task,
         bundle,
@@ -194,6 +195,6 @@ def auto_escalate(task: Task, bundle: Bundle, now: datetime) -> tuple[Task, Remi
     )
     escalated = task.model_copy(deep=True)
     escalated.escalations.append(escalation)
-    escalated.version = task.version + 1
+    escalated.version = next_version(task)
     escalated.updated_at = now
     return escalated, escalation_reminder(escalated, bundle, escalation)

@@ -18,6 +18,7 @@ from workengine.domain.errors import (
 )
 from workengine.domain.fields import merge_fields, missing_required
 from workengine.domain.progress import CLOSED_STATUSES, derive_progress
+from workengine.domain.versioning import next_version
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def apply_task_change(
         if not change.sent("follow_up_at"):
             updated.follow_up_at = None
 
-    updated.version = task.version + 1
+    updated.version = next_version(task)
     updated.updated_at = now
     return updated
 
@@ -158,7 +159,7 @@ def reschedule_dependents(completed: Task, tasks: Sequence[Task], now: datetime)
         if task.due_date == due:
             continue
         changed.append(
-            task.model_copy(update={"due_date": due, "version": task.version + 1, "updated_at": now})
+            task.model_copy(update={"due_date": due, "version": next_version(task), "updated_at": now})
         )
     return changed
 
@@ -196,7 +197,7 @@ def progressed_bundle(bundle: Bundle, progress: BundleProgress, now: datetime) -
         update={
             "stage": progress.stage,
             "status": progress.status,
-            "version": bundle.version + 1,
+            "version": next_version(bundle),
             "updated_at": now,
             "completed_at": now if progress.status is BundleStatus.COMPLETED else None,
         }

@@ -78,6 +78,6 @@ class ApprovalService:
             reminder = rework_reminder(
                 bundle, outcome.reopened, outcome.task, outcome.approval.comment or "", now
             )
-            change.extra.append(self._repository.new_reminders([reminder]))
+            change.reminders.append(reminder)
         self._committer.commit(change)
         return outcome.approval, outcome.task

@@ -26,6 +26,7 @@ from workengine.domain.filenames import sanitise_filename
 from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
 from workengine.domain.progress import require_open
+from workengine.domain.versioning import next_version
 
 SYSTEM_ACTOR = "system:artifact-upload"
 ALREADY_DECIDED = "already decided"
@@ -250,7 +251,7 @@ class ArtifactService:
                 "uploaded_at": None if reason else now,
                 "s3_version_id": None if reason else stored.version_id,
                 "sha256": checksum or artifact.sha256,
-                "version": artifact.version + 1,
+                "version": next_version(artifact),
             }
         )
         event = audit_event(
@@ -281,7 +282,7 @@ class ArtifactService:
                 update={
                     "overwrites_ignored": artifact.overwrites_ignored + 1,
                     "last_overwrite_version_id": stored.version_id,
-                    "version": artifact.version + 1,
+                    "version": next_version(artifact),
                 }
             )
             event = audit_event(

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from workengine.catalog.loader import TemplateCatalog
 from workengine.dal.bundle_repository import DynamoBundleRepository
+from workengine.domain.approval_reminders import approval_requested_reminders
 from workengine.domain.audit import audit_event
 from workengine.domain.clock import Clock, utc_now
 from workengine.domain.condition_rules import SYSTEM_ACTOR, reevaluate_conditions
@@ -22,10 +23,12 @@ from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
 from workengine.domain.instantiation import InstantiatedBundle, NewBundleRequest, instantiate_bundle
 from workengine.domain.progress import CLOSED_STATUSES, require_open
+from workengine.domain.stage_reminders import stage_change_reminders
 from workengine.domain.task_rules import bundle_progress_after
 from workengine.domain.template import WorkflowTemplate
+from workengine.domain.versioning import next_version
+from workengine.services.archived_binaries import ArchivedBinaries
 from workengine.services.condition_outputs import outputs_for_conditions
-from workengine.services.hooks import NO_HOOKS, ServiceHooks
 from workengine.services.pagination import PageTokenCodec
 from workengine.services.pinned_definitions import PinnedDefinitions
 
@@ -56,9 +59,9 @@ class BundleService:
         catalog: TemplateCatalog,
         tokens: PageTokenCodec,
         *,
+        archived_binaries: ArchivedBinaries,
         clock: Clock = utc_now,
         id_factory: Callable[[str], str] = new_id,
-        hooks: ServiceHooks = NO_HOOKS,
         definitions: PinnedDefinitions | None = None,
     ) -> None:
         self._repository = repository
@@ -66,7 +69,7 @@ class BundleService:
         self._tokens = tokens
         self._clock = clock
         self._new_id = id_factory
-        self._hooks = hooks
+        self._archived_binaries = archived_binaries
 
     def template(self, template_id: str) -> WorkflowTemplate:
         """The catalog's current template (new bundles are created from it)."""
@@ -112,8 +115,8 @@ class BundleService:
             after=created.bundle,
         )
         pin = self._definitions.pin_to_store(tenant_id, template, now)
-        extra = self._hooks.on_tasks_changed(created.bundle, None, created.tasks, now)
-        self._repository.create_bundle(created.bundle, created.tasks, event, pin, extra=extra)
+        reminders = approval_requested_reminders(created.bundle, None, created.tasks, now)
+        self._repository.create_bundle(created.bundle, created.tasks, event, pin, reminders=reminders)
         if pin is not None:
             self._definitions.stored(pin)
         return created
@@ -159,7 +162,7 @@ class BundleService:
             progress = bundle_progress_after(updated, template.phase_ids(), tasks)
             updated.stage, updated.status = progress.stage, progress.status
             updated.completed_at = (updated.completed_at or now) if progress.status_changed else None
-        updated.version = bundle.version + 1
+        updated.version = next_version(bundle)
         updated.updated_at = now
         event = audit_event(
             entity_type=EntityType.BUNDLE,
@@ -183,9 +186,7 @@ class BundleService:
             updated.stage, updated.status = progress.stage, progress.status
             if progress.status_changed:
                 updated.completed_at = now if progress.status is BundleStatus.COMPLETED else None
-        extra = None
-        if updated.stage != bundle.stage:
-            extra = self._hooks.on_stage_change(updated, tasks, now)
+        reminders = stage_change_reminders(updated, tasks, now) if updated.stage != bundle.stage else []
         refresh = [(task, stored[task.task_id]) for task in flips.values()]
         refresh += [
             entry for entry in self._tasks_to_reindex(bundle, updated, tasks) if entry[0].task_id not in flips
@@ -193,17 +194,17 @@ class BundleService:
         if bundle.status is BundleStatus.ARCHIVED and updated.status is not BundleStatus.ARCHIVED:
             # Before the reopen is stored: if S3 fails, nothing is (an untagged binary of a bundle still
             # archived is merely kept longer), and the admin's retry untags again.
-            self._hooks.on_bundle_unarchived(updated)
+            self._archived_binaries.keep(updated)
         self._repository.save_changes(
             bundle=(updated, bundle.version),
             tasks=refresh[:REINDEX_IN_FIRST_WRITE],
             events=events,
-            extra=extra,
+            reminders=reminders,
         )
         for start in range(REINDEX_IN_FIRST_WRITE, len(refresh), REINDEX_IN_FIRST_WRITE):
             self._repository.save_changes(tasks=refresh[start : start + REINDEX_IN_FIRST_WRITE])
         if updated.status is BundleStatus.ARCHIVED and bundle.status is not BundleStatus.ARCHIVED:
-            self._hooks.on_bundle_archived(updated)
+            self._archived_binaries.release(updated)
         return updated
 
     def _condition_flips(

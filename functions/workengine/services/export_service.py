@@ -36,6 +36,7 @@ from workengine.domain.export_format import (
 from workengine.domain.export_signing import SIGNATURE_FILE, ManifestSigner
 from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
+from workengine.domain.versioning import next_version
 from workengine.observability import logger, metrics
 
 Progress = Callable[[int], None]
@@ -293,7 +294,7 @@ class ExportService:
                 update={
                     "status": ExportStatus.FAILED,
                     "error": "the export could not be started",
-                    "version": run.version + 1,
+                    "version": next_version(run),
                     "updated_at": self._clock(),
                 }
             )
@@ -325,7 +326,7 @@ class ExportService:
                 "status": ExportStatus.RUNNING,
                 "started_at": now,
                 "updated_at": now,
-                "version": run.version + 1,
+                "version": next_version(run),
             }
         )
         self._runs.save(running, run.version)
@@ -344,7 +345,7 @@ class ExportService:
                     "error": f"{type(exc).__name__}: {exc}"[:500],
                     "finished_at": self._clock(),
                     "updated_at": self._clock(),
-                    "version": running.version + 1,
+                    "version": next_version(running),
                 }
             )
             self._runs.save(finished, running.version)
@@ -357,7 +358,7 @@ class ExportService:
                 "manifest_key": manifest_key,
                 "finished_at": self._clock(),
                 "updated_at": self._clock(),
-                "version": running.version + 1,
+                "version": next_version(running),
             }
         )
         self._runs.save(finished, running.version)

@@ -15,6 +15,7 @@ from workengine.domain.preferences import (
     QuietHours,
     default_preferences,
 )
+from workengine.domain.versioning import next_version
 
 
 class PreferenceService:
@@ -53,7 +54,7 @@ class PreferenceService:
             muted_kinds=muted_kinds,
             digest=digest,
             role=identity.role.value,
-            version=current.version + 1,
+            version=next_version(current),
             updated_at=now,
         )
         if digest is Digest.DAILY:

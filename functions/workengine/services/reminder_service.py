@@ -9,6 +9,7 @@ from workengine.domain.enums import ReminderKind, ReminderStatus, Role
 from workengine.domain.errors import ForbiddenError, ValidationFailedError
 from workengine.domain.identity import Identity
 from workengine.domain.reminder_factory import ADMINS_RECIPIENT
+from workengine.domain.versioning import next_version
 from workengine.services.pagination import PageTokenCodec
 
 
@@ -64,7 +65,7 @@ class ReminderService:
         updated = reminder.model_copy(
             update={
                 "status": ReminderStatus.ACKNOWLEDGED,
-                "version": reminder.version + 1,
+                "version": next_version(reminder),
                 "updated_at": self._clock(),
                 "details": {**reminder.details, "acknowledged_by": identity.user_id},
             }

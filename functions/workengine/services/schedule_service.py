@@ -33,6 +33,7 @@ from workengine.domain.schedules import (
     scheduled_title,
 )
 from workengine.domain.template import ScheduleTrigger, WorkflowTemplate
+from workengine.domain.versioning import next_version
 from workengine.observability import logger
 from workengine.services.bundle_service import BundleService
 from workengine.services.pagination import PageTokenCodec
@@ -124,7 +125,7 @@ class ScheduleService:
             last_occurrence=current.last_occurrence if current else None,
             last_bundle_id=current.last_bundle_id if current else None,
             skipped_occurrences=current.skipped_occurrences if current else 0,
-            version=current.version + 1 if current else 1,
+            version=next_version(current) if current else 1,
             created_at=current.created_at if current else now,
             updated_at=now,
             updated_by=identity.user_id,
@@ -175,7 +176,7 @@ class ScheduleService:
                 "last_occurrence": due.run[-1] if due.run else schedule.last_occurrence,
                 "last_bundle_id": last_bundle,
                 "skipped_occurrences": schedule.skipped_occurrences + due.skipped,
-                "version": schedule.version + 1,
+                "version": next_version(schedule),
             }
         )
         try:

@@ -83,7 +83,7 @@ class TaskActionService:
             now=now,
             revision=snapshot.revision,
             changed=[(outcome.task, outcome.audit_action)],
-            extra=[self._repository.new_reminders(outcome.reminders)],
+            reminders=list(outcome.reminders),
         )
         self._committer.commit(change)
         return outcome.task

@@ -54,7 +54,7 @@ class TaskActionSweep:
             self._repository.save_changes(
                 tasks=[(after, before.version)],
                 events=[event],
-                extra=self._repository.new_reminders([reminder]),
+                reminders=[reminder],
             )
         except VersionConflictError:
             logger.info(

@@ -1,6 +1,7 @@
 """Stores a change of one or more tasks of a bundle with everything that follows from it, atomically:
 rescheduled dependents, conditions reading a changed task (and their cascades), the bundle's stage/status,
-hook writes (reminders) and one audit event per task."""
+the reminders the change causes (its own, a stage move's, approvals made actionable) and one audit event
+per task."""
 
 from __future__ import annotations
 
@@ -9,20 +10,29 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from workengine.dal.bundle_repository import BundleSnapshot, DynamoBundleRepository
-from workengine.dal.transactions import WriteTransaction
+from workengine.domain.approval_reminders import approval_requested_reminders
 from workengine.domain.audit import audit_event
 from workengine.domain.condition_rules import SYSTEM_ACTOR, reevaluate_conditions
-from workengine.domain.entities import ArtifactEvidence, AuditEvent, Bundle, Comment, Task, today_utc
+from workengine.domain.entities import (
+    ArtifactEvidence,
+    AuditEvent,
+    Bundle,
+    Comment,
+    Reminder,
+    Task,
+    today_utc,
+)
 from workengine.domain.enums import EntityType
+from workengine.domain.stage_reminders import stage_change_reminders
 from workengine.domain.task_rules import bundle_progress_after, progressed_bundle, reschedule_dependents
 from workengine.services.condition_outputs import outputs_for_conditions
-from workengine.services.hooks import ServiceHooks, merge_writes
 from workengine.services.pinned_definitions import PinnedDefinitions
 
 
 @dataclass
 class TaskChangeSet:
-    """What one request changes: tasks (with the audit action of each), and new items to add."""
+    """What one request changes: tasks (with the audit action of each), and new items to add (comments,
+    reminders the request itself causes)."""
 
     actor: str
     bundle: Bundle
@@ -30,7 +40,7 @@ class TaskChangeSet:
     now: datetime
     changed: list[tuple[Task, str]] = field(default_factory=list)
     new_comments: list[Comment] = field(default_factory=list)
-    extra: list[WriteTransaction | None] = field(default_factory=list)
+    reminders: list[Reminder] = field(default_factory=list)
     # The bundle's tasks revision as read with ``bundle`` and ``original`` (``read_bundle``): the write
     # then fails if any other task of the bundle was written meanwhile (no write skew on progress).
     revision: int | None = None
@@ -46,12 +56,10 @@ class TaskCommitter:
         self,
         repository: DynamoBundleRepository,
         definitions: PinnedDefinitions,
-        hooks: ServiceHooks,
         new_id: Callable[[str], str],
     ) -> None:
         self._repository = repository
         self._definitions = definitions
-        self._hooks = hooks
         self._new_id = new_id
 
     def commit(self, change: TaskChangeSet) -> None:
@@ -79,17 +87,17 @@ class TaskCommitter:
                 record(flipped, "condition_evaluated", SYSTEM_ACTOR)
 
         tasks_after = list(by_id.values())
-        bundle_write, stage_extra = self._progress(
+        bundle_write, stage_reminders = self._progress(
             change.actor, change.bundle, tasks_after, change.now, events
         )
         bundle_now = bundle_write[0] if bundle_write else change.bundle
-        hook_extra = self._hooks.on_tasks_changed(bundle_now, change.original, tasks_after, change.now)
+        approvals = approval_requested_reminders(bundle_now, change.original, tasks_after, change.now)
         self._repository.save_changes(
             bundle=bundle_write,
             tasks=list(writes.values()),
             new_comments=change.new_comments,
             events=events,
-            extra=merge_writes([*change.extra, stage_extra, hook_extra]),
+            reminders=[*change.reminders, *stage_reminders, *approvals],
             guard=(
                 BundleSnapshot(change.bundle, list(change.original.values()), change.revision)
                 if change.revision is not None
@@ -118,12 +126,12 @@ class TaskCommitter:
 
     def _progress(
         self, actor: str, bundle: Bundle, tasks: Sequence[Task], now: datetime, events: list[AuditEvent]
-    ) -> tuple[tuple[Bundle, int] | None, WriteTransaction | None]:
+    ) -> tuple[tuple[Bundle, int] | None, list[Reminder]]:
         template = self._definitions.find(bundle)
         phase_order = template.phase_ids() if template else list(dict.fromkeys(t.phase for t in tasks))
         progress = bundle_progress_after(bundle, phase_order, tasks)
         if not (progress.stage_changed or progress.status_changed):
-            return None, None
+            return None, []
         updated = progressed_bundle(bundle, progress, now)
         events.append(
             audit_event(
@@ -137,8 +145,8 @@ class TaskCommitter:
                 after=updated,
             )
         )
-        extra = self._hooks.on_stage_change(updated, tasks, now) if progress.stage_changed else None
-        return (updated, bundle.version), extra
+        reminders = stage_change_reminders(updated, tasks, now) if progress.stage_changed else []
+        return (updated, bundle.version), reminders
 
     def _event(self, actor: str, before: Task, after: Task, action: str, now: datetime) -> AuditEvent:
         return audit_event(

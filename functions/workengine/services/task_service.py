@@ -17,8 +17,9 @@ from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
 from workengine.domain.progress import require_open
 from workengine.domain.task_rules import TaskChange, apply_task_change
+from workengine.domain.versioning import next_version
 from workengine.retries import retry_while
-from workengine.services.hooks import NO_HOOKS, ServiceHooks
+from workengine.services.artifact_proof import ArtifactProofChecker
 from workengine.services.pagination import PageTokenCodec
 from workengine.services.pinned_definitions import PinnedDefinitions
 from workengine.services.task_commit import TaskChangeSet, TaskCommitter
@@ -43,9 +44,9 @@ class TaskService:
         catalog: TemplateCatalog,
         tokens: PageTokenCodec,
         *,
+        proof: ArtifactProofChecker,
         clock: Clock = utc_now,
         id_factory: Callable[[str], str] = new_id,
-        hooks: ServiceHooks = NO_HOOKS,
         definitions: PinnedDefinitions | None = None,
         committer: TaskCommitter | None = None,
     ) -> None:
@@ -54,8 +55,8 @@ class TaskService:
         self._tokens = tokens
         self._clock = clock
         self._new_id = id_factory
-        self._hooks = hooks
-        self._committer = committer or TaskCommitter(repository, self._definitions, hooks, id_factory)
+        self._proof = proof
+        self._committer = committer or TaskCommitter(repository, self._definitions, id_factory)
 
     def get_task(self, identity: Identity, task_id: str) -> Task:
         identity.require(Role.VIEWER)
@@ -122,7 +123,7 @@ class TaskService:
         if change.sent("proof") and updated.proof.artifact_ids:
             new_ids = [a for a in updated.proof.artifact_ids if a not in task.proof.artifact_ids]
             if new_ids:
-                evidence = self._hooks.check_artifact_proof(identity.tenant_id, bundle.bundle_id, new_ids)
+                evidence = self._proof.check(identity.tenant_id, bundle.bundle_id, new_ids)
 
         comment = self._comment(identity, updated, change.comment, now) if change.comment else None
         self._committer.commit(
@@ -156,7 +157,11 @@ class TaskService:
         now = self._clock()
         comment = self._comment(identity, task, text, now)
         updated = task.model_copy(
-            update={"comments_count": task.comments_count + 1, "version": task.version + 1, "updated_at": now}
+            update={
+                "comments_count": task.comments_count + 1,
+                "version": next_version(task),
+                "updated_at": now,
+            }
         )
         event = self._task_event(identity, task, updated, "commented", now)
         self._repository.save_changes(tasks=[(updated, task.version)], new_comments=[comment], events=[event])

@@ -17,6 +17,7 @@ from workengine.domain.audit import audit_event
 from workengine.domain.enums import ArtifactStatus, EntityType
 from workengine.domain.ids import new_id
 from workengine.domain.paging import Cursor
+from workengine.domain.versioning import next_version
 from workengine.observability import metrics
 from workengine.services.sweep_work import Budget
 
@@ -56,7 +57,7 @@ class UploadExpiryService:
                         update={
                             "status": ArtifactStatus.EXPIRED,
                             "rejection_reason": EXPIRED_REASON,
-                            "version": artifact.version + 1,
+                            "version": next_version(artifact),
                         }
                     )
                     event = audit_event(

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from workengine.services.drift_service import DriftService
     from workengine.services.event_trigger_service import EventTriggerService
     from workengine.services.export_service import ExportService
-    from workengine.services.hooks import ServiceHooks
     from workengine.services.job_requests import JobRequestService
     from workengine.services.pagination import PageTokenCodec
     from workengine.services.pinned_definitions import PinnedDefinitions
@@ -82,10 +81,6 @@ def check_cold_start() -> None:
 
 def catalog() -> TemplateCatalog:
     return container().catalog
-
-
-def hooks() -> ServiceHooks:
-    return container().hooks
 
 
 def bundle_repository() -> DynamoBundleRepository:
