@@ -18,6 +18,7 @@ from workengine.domain.identity import Identity
 from workengine.domain.ids import new_id
 from workengine.domain.progress import require_open
 from workengine.domain.rendering import MissingVariableError
+from workengine.domain.versioning import next_version
 from workengine.observability import metrics
 from workengine.services.job_plans import SYSTEM_ACTOR, job_event, plan_job
 from workengine.services.pinned_definitions import PinnedDefinitions
@@ -100,7 +101,7 @@ class JobRequestService:
                 update={
                     "status": JobStatus.FAILED,
                     "error": "the job could not be queued",
-                    "version": job.version + 1,
+                    "version": next_version(job),
                     "updated_at": self._clock(),
                 }
             )
@@ -123,7 +124,7 @@ class JobRequestService:
                 f"a {job.status.value} job cannot be cancelled", {"status": job.status.value}
             )
         cancelled = job.model_copy(
-            update={"status": JobStatus.CANCELLED, "version": job.version + 1, "updated_at": self._clock()}
+            update={"status": JobStatus.CANCELLED, "version": next_version(job), "updated_at": self._clock()}
         )
         event = job_event(cancelled, job, "cancelled", identity.user_id, self._clock(), self._new_id)
         self._jobs.save(cancelled, job.version, events=[event])

@@ -36,6 +36,7 @@ from workengine.domain.errors import ServiceUnavailableError, WorkEngineError
 from workengine.domain.ids import new_id
 from workengine.domain.reminder_factory import bundle_reminder
 from workengine.domain.rendering import MissingVariableError
+from workengine.domain.versioning import next_version
 from workengine.observability import logger, metrics
 from workengine.services.assistant_providers import AssistantProvider, ProviderError, TransientProviderError
 from workengine.services.condition_sweep import ConditionSweep
@@ -93,7 +94,7 @@ class JobRunner:
         if job.status in _FINAL:
             return job
         running = job.model_copy(
-            update={"status": JobStatus.RUNNING, "version": job.version + 1, "updated_at": self._clock()}
+            update={"status": JobStatus.RUNNING, "version": next_version(job), "updated_at": self._clock()}
         )
         try:
             self._jobs.save(running, job.version)
@@ -178,7 +179,7 @@ class JobRunner:
                 "prompt": prompt,
                 "attempts": attempts,
                 "error": None,
-                "version": running.version + 1,
+                "version": next_version(running),
                 "updated_at": now,
             }
         )
@@ -215,7 +216,7 @@ class JobRunner:
             return None
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         proof = Proof.model_validate({**task.proof.model_dump(), "comment": text[:10_000]})
-        updated = task.model_copy(update={"proof": proof, "version": task.version + 1, "updated_at": now})
+        updated = task.model_copy(update={"proof": proof, "version": next_version(task), "updated_at": now})
         return updated, task
 
     def _fail(
@@ -233,7 +234,7 @@ class JobRunner:
                 "error": error,
                 "attempts": attempts,
                 "prompt": prompt,
-                "version": running.version + 1,
+                "version": next_version(running),
                 "updated_at": now,
             }
         )
