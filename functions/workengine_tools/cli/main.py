@@ -58,7 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: AWS: {exc}", file=sys.stderr)
         return 1
     except WorkEngineError as exc:
-        print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
+        if isinstance(exc.__cause__, BotoCoreError):  # AWS did not answer: its reason helps an operator more
+            print(f"error: AWS: {exc.__cause__} ({exc.code})", file=sys.stderr)
+        else:
+            print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
         return 1
     return result
 
