@@ -19,11 +19,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from workengine.dal import due_index
 from workengine.dal import table as t
 from workengine.dal.codec import AttributeMap, deserialize, entity_to_item, item_to_entity, serialize
+from workengine.dal.conditional_write import write_if
 from workengine.dal.reads import TableReader, call_dynamodb
 from workengine.dal.transactions import WriteTransaction, commit
 from workengine.domain.entities import Bundle, Reminder, Task, utc_iso
@@ -32,7 +31,6 @@ from workengine.domain.errors import VersionConflictError
 from workengine.domain.paging import Cursor
 from workengine.domain.preferences import Delivery, Digest, NotificationPreferences
 
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 PREFERENCES_ENTITY = "notification_preferences"
 DEFERRED_ENTITY = "deferred_delivery"
 
@@ -293,7 +291,7 @@ class DynamoNotificationRepository:
     ) -> tuple[list[DeferredDelivery], Cursor | None]:
         """Deferred emails of ``shard`` whose quiet hours ended by ``now``, oldest first."""
         items, next_cursor = self._reader.query_page(
-            cursor, **_due_query(due_index.notify_pk(shard), now), Limit=limit
+            cursor, **due_index.due_query(due_index.notify_pk(shard), due_index.upper_bound(now)), Limit=limit
         )
         return [_deferred_from_item(item) for item in items], next_cursor
 
@@ -310,7 +308,7 @@ class DynamoNotificationRepository:
     ) -> tuple[list[NotificationPreferences], Cursor | None]:
         """Preferences of people whose next digest time is ``<= now``, oldest first."""
         items, next_cursor = self._reader.query_page(
-            cursor, **_due_query(due_index.digest_pk(shard), now), Limit=limit
+            cursor, **due_index.due_query(due_index.digest_pk(shard), due_index.upper_bound(now)), Limit=limit
         )
         return [item_to_entity(item, NotificationPreferences) for item in items], next_cursor
 
@@ -383,23 +381,8 @@ class DynamoNotificationRepository:
 
     # ---- plumbing ---------------------------------------------------------------------------------
     def _conditional(self, operation: str, **kwargs: Any) -> bool:
-        kwargs.setdefault("TableName", self._table)
-        try:
-            call_dynamodb(self._client, operation, **kwargs)
-        except ClientError as exc:
-            if str(exc.response.get("Error", {}).get("Code", "")) == _CONDITION_FAILED:
-                return False
-            raise
-        return True
-
-
-def _due_query(partition: str, now: datetime) -> dict[str, Any]:
-    return {
-        "IndexName": t.GSI_DUE,
-        "KeyConditionExpression": "#pk = :pk AND #sk <= :upper",
-        "ExpressionAttributeNames": {"#pk": due_index.DUE_PK, "#sk": due_index.DUE_SK},
-        "ExpressionAttributeValues": {":pk": {"S": partition}, ":upper": {"S": due_index.upper_bound(now)}},
-    }
+        kwargs.pop("TableName", None)  # the update shapes carry it for transactions; write_if adds it
+        return write_if(self._client, self._table, operation, **kwargs)
 
 
 def _deferred_from_item(item: AttributeMap) -> DeferredDelivery:
