@@ -12,7 +12,7 @@ import binascii
 import json
 from typing import Any
 
-from workengine.domain.bounds import text_problem
+from workengine.domain.value_rules import text_problem
 from workengine.domain.errors import (
     NotFoundError,
     PayloadTooLargeError,
