@@ -46,7 +46,7 @@ class Settings(BaseModel):
     more at every cold start (decision log, 2026-12-02).
     """
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     def __init__(self, **values: Any) -> None:
         super().__init__(**{**environment_values(type(self), os.environ), **values})

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from workengine.domain.value_rules import KEY_VALUE_MAX_LENGTH, KEY_VALUE_PATTERN, json_problems
 from workengine.domain.errors import ValidationFailedError
+from workengine.domain.value_rules import KEY_VALUE_MAX_LENGTH, KEY_VALUE_PATTERN, json_problems
 
 # Detail keys with a fixed meaning: the tenant the event belongs to, and the sender's once-only key.
 TENANT_DETAIL_FIELD = "tenant_id"
