@@ -16,9 +16,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 # Every function calls AWS on its first invocation: boto3 is imported with the container, at init, not
-# left for the first request to pay.
+# left for the first request to pay. The settings (a pydantic model: pydantic's model machinery, ~30 ms)
+# are read where the container is first built; the API reads them at init (its cold-start check).
 from workengine.dal.aws import client as aws_client
-from workengine.settings import InsecureSettingsError, Settings, get_settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from workengine.services.template_service import TemplateService
     from workengine.services.template_stats_service import TemplateStatsService
     from workengine.services.upload_expiry import UploadExpiryService
+    from workengine.settings import Settings
 
 # Collaborators built on the template catalog: ``reload_catalog`` drops them with it.
 CATALOG_DEPENDENTS = (
@@ -692,6 +693,8 @@ class Container:
 def refuse_in_process_dispatch(tenant_id: str, export_id: str) -> None:
     """In AWS there is no fallback: a thread of a Lambda sandbox freezes between invocations, so an
     export started on one would never finish. Raises InsecureSettingsError."""
+    from workengine.settings import InsecureSettingsError
+
     raise InsecureSettingsError(
         "WORKENGINE_EXPORT_FUNCTION_NAME is not set; in AWS exports run in the export worker function"
     )
@@ -704,6 +707,8 @@ _LOCK = threading.Lock()
 def container() -> Container:
     """The process's container, built from ``get_settings()`` on first use (and again when the settings
     were reloaded: ``get_settings.cache_clear()``)."""
+    from workengine.settings import get_settings
+
     global _CONTAINER
     settings = get_settings()
     with _LOCK:
@@ -714,6 +719,8 @@ def container() -> Container:
 
 def reset() -> None:
     """Forget the settings, every client and every collaborator (tests switch backends between cases)."""
+    from workengine.settings import get_settings
+
     global _CONTAINER
     with _LOCK:
         _CONTAINER = None

@@ -9,15 +9,9 @@ from typing import Any
 import pytest
 
 from workengine.catalog.loader import load_catalog
+from workengine.domain.bus_events import TriggeringEvent, detail_problem, event_id_problem
 from workengine.domain.errors import ValidationFailedError
-from workengine.domain.event_triggers import (
-    TriggeringEvent,
-    declared_detail_types,
-    detail_problem,
-    event_id_problem,
-    plan_kickoffs,
-    triggered_bundle_id,
-)
+from workengine.domain.event_triggers import declared_detail_types, plan_kickoffs, triggered_bundle_id
 from workengine.domain.template import WorkflowTemplate
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "content"

@@ -10,7 +10,7 @@ import pytest
 from workengine.domain.entities import Reminder
 from workengine.domain.enums import ReminderKind
 from workengine.domain.reminder_email import DigestContent, DigestLine, digest_email, reminder_email
-from workengine.handlers.notifier import MalformedReminderEvent, parse_reminder
+from workengine.services.notification_service import MalformedReminderEvent, parse_reminder
 
 AT = datetime(2026, 12, 3, 9, tzinfo=UTC)
 

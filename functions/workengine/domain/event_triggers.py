@@ -16,13 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from workengine.domain.bounds import (
-    DATE_MAX,
-    DATE_MIN,
-    KEY_VALUE_MAX_LENGTH,
-    KEY_VALUE_PATTERN,
-    json_problems,
-)
+from workengine.domain.bounds import DATE_MAX, DATE_MIN, KEY_VALUE_PATTERN
+from workengine.domain.bus_events import EVENT_ID_DETAIL_FIELD, TENANT_DETAIL_FIELD, TriggeringEvent
 from workengine.domain.errors import ValidationFailedError
 from workengine.domain.instantiation import NewBundleRequest
 from workengine.domain.rendering import MissingVariableError, render_strict
@@ -35,22 +30,10 @@ ENGINE_DETAIL_TYPES = frozenset({"ReminderCreated"})
 # Who creates a bundle for an event that arrived on the bus (HTTP: the caller).
 EVENTS_ACTOR = "system:events"
 # Detail keys with a fixed meaning: a template's trigger may not map them to anchor, inputs or assignees.
-TENANT_DETAIL_FIELD = "tenant_id"
-EVENT_ID_DETAIL_FIELD = "event_id"
 RESERVED_DETAIL_FIELDS = frozenset({TENANT_DETAIL_FIELD, EVENT_ID_DETAIL_FIELD})
 # Bundle IDs of triggered bundles: "b_evt_" + 32 hex digits (fits the 64-character entity ID bound).
 TRIGGERED_BUNDLE_PREFIX = "b_evt_"
 _NAMESPACE = uuid.UUID("6f1d0e55-7c1a-4f0b-9a63-1b2c3d4e5f60")
-
-
-@dataclass(frozen=True)
-class TriggeringEvent:
-    """One event for one tenant: ``event_id`` is its once-only key."""
-
-    tenant_id: str
-    event_id: str
-    detail_type: str
-    detail: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -84,26 +67,6 @@ def triggered_templates(
         ((template, trigger) for template, trigger in matches if trigger is not None),
         key=lambda match: match[0].template_id,
     )
-
-
-def event_id_problem(event_id: Any) -> str | None:
-    """Why ``event_id`` cannot be a once-only key, or None."""
-    if not isinstance(event_id, str) or not event_id.strip():
-        return "must be a non-empty string"
-    if len(event_id) > KEY_VALUE_MAX_LENGTH:
-        return f"must be at most {KEY_VALUE_MAX_LENGTH} characters"
-    if any(not char.isprintable() for char in event_id):
-        return "must not contain control characters"
-    return None
-
-
-def detail_problem(detail: Any) -> tuple[str, str] | None:
-    """``(field, problem)`` when ``detail`` is not a JSON object within the free-form bounds, or None."""
-    if not isinstance(detail, Mapping):
-        return "detail", "must be a JSON object"
-    for where, problem in json_problems(detail, "detail"):
-        return where, problem
-    return None
 
 
 def _invalid(field: str, message: str, **details: Any) -> ValidationFailedError:
@@ -209,11 +172,6 @@ def plan_kickoffs(
     return plans
 
 
-class EventRejectedError(ValidationFailedError):
-    """An event from the bus that cannot be taken: no tenant or event ID, or a detail that does not fit
-    (then the admins already have their reminder); the message goes to the dead-letter queue."""
-
-
 def trigger_rule_pattern(detail_types: Iterable[str]) -> dict[str, Any]:
     """The EventBridge pattern of the trigger rule (the CDK stack and the local server use it): the
     declared detail types, from any source but the engine's own."""
@@ -221,31 +179,3 @@ def trigger_rule_pattern(detail_types: Iterable[str]) -> dict[str, Any]:
         "detail-type": sorted(set(detail_types)),
         "source": [{"anything-but": [ENGINE_EVENT_SOURCE]}],
     }
-
-
-def bus_event(envelope: Mapping[str, Any]) -> TriggeringEvent:
-    """The event an EventBridge envelope (``id``, ``detail-type``, ``detail``) carries. The once-only key
-    is ``detail.event_id`` when the sender set one (so the bus and ``POST /events`` can name the same
-    event), else the envelope's ``id`` (kept by EventBridge across retries and archive replays).
-
-    Raises EventRejectedError when the tenant, the event ID or the detail is missing or malformed."""
-    detail = envelope.get("detail")
-    problem = detail_problem(detail)
-    if problem is not None:
-        raise EventRejectedError(f"{problem[0]} {problem[1]}", {"field": problem[0]})
-    assert isinstance(detail, Mapping)
-    tenant_id = detail.get(TENANT_DETAIL_FIELD)
-    if not isinstance(tenant_id, str) or re.fullmatch(KEY_VALUE_PATTERN, tenant_id) is None:
-        raise EventRejectedError(
-            "detail.tenant_id must name the tenant the event belongs to", {"field": "detail.tenant_id"}
-        )
-    given = detail.get(EVENT_ID_DETAIL_FIELD)
-    event_id = given if given is not None else envelope.get("id")
-    field = "detail.event_id" if given is not None else "id"
-    id_problem = event_id_problem(event_id)
-    if id_problem is not None:
-        raise EventRejectedError(f"{field} {id_problem}", {"field": field})
-    detail_type = envelope.get("detail-type")
-    if not isinstance(detail_type, str) or not detail_type:
-        raise EventRejectedError("detail-type is missing", {"field": "detail-type"})
-    return TriggeringEvent(tenant_id, str(event_id), detail_type, detail)

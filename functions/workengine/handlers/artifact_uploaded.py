@@ -9,7 +9,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from workengine.composition import container
 from workengine.observability import logger, metrics
-from workengine.services.artifact_service import ALREADY_DECIDED, OVERWRITE_IGNORED
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -25,8 +24,6 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
         "artifact upload checked",
         extra={"artifact_id": outcome.artifact_id, "status": outcome.status, "reason": outcome.reason},
     )
-    if outcome.reason == OVERWRITE_IGNORED:
-        metrics.add_metric(name="Artifact_overwrite_ignored", unit="Count", value=1)
-    elif outcome.status in {"uploaded", "rejected"} and outcome.reason != ALREADY_DECIDED:
-        metrics.add_metric(name=f"Artifact_{outcome.status}", unit="Count", value=1)
+    if outcome.decided:
+        metrics.add_metric(name=f"Artifact_{outcome.decided}", unit="Count", value=1)
     return {"status": outcome.status, "artifact_id": outcome.artifact_id, "reason": outcome.reason}

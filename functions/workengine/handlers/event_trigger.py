@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from workengine.composition import container
-from workengine.domain.event_triggers import EventRejectedError, bus_event
+from workengine.domain.bus_events import EventRejectedError, bus_event
 from workengine.observability import logger, metrics
 
 processor = BatchProcessor(event_type=EventType.SQS)

@@ -1,7 +1,10 @@
 """The notifier Lambda (SQS ← EventBridge rule on ``ReminderCreated``): emails each reminder to its
 recipient through SES, or records why not. Powertools batch processing: a record whose delivery must be
 retried (DynamoDB or SES busy) alone returns to the queue; past the receive limit it parks in the DLQ.
-A malformed message is recorded as failed by raising too, so it ends in the DLQ rather than vanishing."""
+A malformed message is recorded as failed by raising too, so it ends in the DLQ rather than vanishing.
+
+The reminder model and the notification service load with the first record (the reminder's parsing is
+the service's), not with the module: decision log, 2026-12-02."""
 
 from __future__ import annotations
 
@@ -13,15 +16,15 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from workengine.composition import container
 from workengine.observability import logger, metrics
-from workengine.services.notification_service import MalformedReminderEvent, parse_reminder
 
 processor = BatchProcessor(event_type=EventType.SQS)
-__all__ = ["MalformedReminderEvent", "lambda_handler", "parse_reminder"]
 
 
 def record_handler(record: SQSRecord) -> str:
-    from workengine.composition import container
+    """Raises MalformedReminderEvent (the record alone is reported failed) when the body is no reminder."""
+    from workengine.services.notification_service import parse_reminder
 
     reminder = parse_reminder(record.body)
     logger.append_keys(

@@ -9,15 +9,17 @@ without a queue (CLI, local server) it sweeps every shard itself.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from workengine.composition import Container, container
 from workengine.observability import logger, metrics
-from workengine.services.sweep_service import SweepReport
 from workengine.services.sweep_work import UNLIMITED, Budget, RemainingTimeBudget
-from workengine.settings import Settings
+
+if TYPE_CHECKING:
+    from workengine.services.sweep_service import SweepReport
+    from workengine.settings import Settings
 
 
 def event_time(event: dict[str, Any]) -> datetime | None:

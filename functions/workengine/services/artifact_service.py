@@ -88,6 +88,16 @@ class UploadOutcome:
     artifact_id: str | None = None
     reason: str | None = None
 
+    @property
+    def decided(self) -> str | None:
+        """What this check newly decided (``uploaded``, ``rejected`` or ``overwrite_ignored``: one metric
+        each), or None when it decided nothing new."""
+        if self.reason == OVERWRITE_IGNORED:
+            return OVERWRITE_IGNORED
+        if self.status in {"uploaded", "rejected"} and self.reason != ALREADY_DECIDED:
+            return self.status
+        return None
+
 
 def normalise_content_type(value: str) -> str:
     return value.split(";", 1)[0].strip().lower()

@@ -10,18 +10,12 @@ from typing import Any
 from workengine.catalog.loader import TemplateCatalog
 from workengine.dal.reminder_repository import DynamoReminderRepository
 from workengine.dal.transactions import TransactionConflict, TransactionContention, bundle_ref
+from workengine.domain.bus_events import EventRejectedError, TriggeringEvent
 from workengine.domain.clock import Clock, utc_now
 from workengine.domain.entities import Reminder, today_utc
 from workengine.domain.enums import ReminderKind, Role
 from workengine.domain.errors import ValidationFailedError
-from workengine.domain.event_triggers import (
-    EVENTS_ACTOR,
-    EventRejectedError,
-    Kickoff,
-    TriggeringEvent,
-    declared_detail_types,
-    plan_kickoffs,
-)
+from workengine.domain.event_triggers import EVENTS_ACTOR, Kickoff, declared_detail_types, plan_kickoffs
 from workengine.domain.identity import Identity
 from workengine.domain.instantiation import NewBundleRequest
 from workengine.domain.reminder_factory import ADMINS_RECIPIENT, bundle_reminder

@@ -10,10 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from workengine.domain.paging import Cursor
-from workengine.domain.sweep_shards import ShardWork
+
+if TYPE_CHECKING:
+    from workengine.domain.sweep_shards import ShardWork
 
 
 class SweepHandover(Protocol):
@@ -61,6 +63,8 @@ class DeadlineBudget:
 
 
 def shard_works(now: datetime, shards: int) -> list[ShardWork]:
+    from workengine.domain.sweep_shards import ShardWork  # a pydantic model: the sweep's import stays without
+
     return [ShardWork(now=now, shard=shard) for shard in range(shards)]
 
 

@@ -37,6 +37,7 @@ ENTRY_MODULES: tuple[str, ...] = (
     "workengine.handlers.export_worker",
     "workengine.handlers.event_trigger",
     "workengine.handlers.stats_aggregator",
+    "workengine.handlers.notifier",
 )
 # What each entry's first invocation builds from the composition root before it calls AWS: imported and
 # built after the module in the same process, to show what the module's import left for the invocation
@@ -49,6 +50,7 @@ FIRST_INVOCATION: dict[str, tuple[str, ...]] = {
     "workengine.handlers.export_worker": ("export_service",),
     "workengine.handlers.event_trigger": ("event_trigger_service",),
     "workengine.handlers.stats_aggregator": ("stats_aggregator",),
+    "workengine.handlers.notifier": ("notifications",),
 }
 # Heavy or development-only packages no Lambda entry module should import at cold start.
 UNWANTED_AT_COLD_START: tuple[str, ...] = (

@@ -12,7 +12,6 @@ import binascii
 import json
 from typing import Any
 
-from workengine.domain.bounds import text_problem
 from workengine.domain.errors import (
     NotFoundError,
     PayloadTooLargeError,
@@ -20,6 +19,7 @@ from workengine.domain.errors import (
     ValidationFailedError,
     WorkEngineError,
 )
+from workengine.domain.value_rules import text_problem
 
 MAX_BODY_BYTES = 256 * 1024
 # IDs and template keys are at most 128 characters; a longer segment names nothing that can exist.
