@@ -484,7 +484,7 @@ def _grants(stack: MotoStack, function_id: str) -> list[Grant]:
 
 
 def test_every_function_has_a_scenario(dev: Synthesized) -> None:
-    handlers = {f["Properties"]["Handler"] for f in dev.of_type("AWS::Lambda::Function").values()}
+    handlers = {f["Properties"]["Handler"] for f in dev.functions().values()}
     assert handlers - set(SCENARIOS) == set(), "add a scenario for each new function"
 
 
