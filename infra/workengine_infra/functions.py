@@ -95,7 +95,8 @@ API = FunctionSpec(
             # a bundle too large for one transaction is removed again when its create fails
             "dynamodb:BatchWriteItem",
         ),
-        (t.GSI_ASSIGNEE, t.GSI_BUNDLES, t.GSI_ENTITY, t.GSI_TEMPLATE),
+        # POST /showcases/{name} runs the reminder sweep on the story's clock: it reads the due index
+        (t.GSI_ASSIGNEE, t.GSI_BUNDLES, t.GSI_ENTITY, t.GSI_TEMPLATE, t.GSI_DUE),
     ),
 )
 SWEEP = FunctionSpec(
@@ -381,6 +382,9 @@ class FunctionsConstruct(Construct):
             ),
         )
         self._objects(self.api, exports, ("s3:GetObject",))
+        # POST /showcases/{name} checks each upload it PUTs at once (the artifact-uploaded function's
+        # check, run inline): HeadObject/GetObject of a version that may be absent needs ListBucket.
+        self._list(self.api, artifacts)
         self.api.allow(("sqs:SendMessage",), [messaging.jobs_queue.queue_arn])
         self.api.allow(("secretsmanager:GetSecretValue",), [data.pagination_secret.secret_arn])
         self.export_worker.allow(("secretsmanager:GetSecretValue",), [data.pagination_secret.secret_arn])
