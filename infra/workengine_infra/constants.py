@@ -52,6 +52,10 @@ LAMBDA_PLATFORM = "manylinux2014_aarch64"
 # glibc 2.34) runs them, so pip may pick wheels of either tag.
 LAMBDA_EXTRA_PLATFORMS = ("manylinux_2_28_aarch64",)
 
+# Tag on each of the project's functions (value: its construct ID, e.g. "ExportWorker"). CDK's own provider
+# functions (the dev buckets' auto-delete) do not carry it.
+FUNCTION_TAG_KEY = "workengine:function"
+
 API_HANDLER = "workengine.handlers.api.app.lambda_handler"
 SWEEP_HANDLER = "workengine.handlers.sweep.lambda_handler"
 SWEEP_WORKER_HANDLER = "workengine.handlers.sweep_worker.lambda_handler"

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, CfnResource, Duration, Fn, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from workengine.dal.table import TTL_ATTRIBUTE, create_table_kwargs
 from workengine_infra import constants as c
+
+# What CDK names the per-stack provider of ``auto_delete_objects`` and each bucket's custom resource.
+AUTO_DELETE_PROVIDER_ID = "Custom::S3AutoDeleteObjectsCustomResourceProvider"
+AUTO_DELETE_RESOURCE_ID = "AutoDeleteObjectsCustomResource"
 
 _ATTRIBUTE_TYPES = {
     "S": dynamodb.AttributeType.STRING,
@@ -44,10 +49,15 @@ class DataConstruct(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         removal = RemovalPolicy.RETAIN if prod else RemovalPolicy.DESTROY
+        # Dev stacks empty their buckets on destroy (CloudFormation cannot delete a bucket holding objects);
+        # prod retains them with everything in them.
+        self.auto_delete_objects = not prod
         self.index_names: list[str] = []
         self.table = self._table(removal, prod)
         self.access_logs_bucket = self._access_logs_bucket(removal)
         self.bucket = self._bucket(removal, allowed_origins)
+        if self.auto_delete_objects:
+            self._auto_delete_logs()
         self.pagination_secret = secretsmanager.Secret(
             self,
             "PaginationSecret",
@@ -64,6 +74,23 @@ class DataConstruct(Construct):
                 "token in flight, so it is rotated by hand (put-secret-value) when needed.",
             )
         )
+
+    def _auto_delete_logs(self) -> None:
+        """CDK's auto-delete provider (one Node.js function per stack, not ours: no project tag) would log
+        into a group Lambda creates, kept forever and left behind by the destroy. This one has the dev
+        retention and goes with the stack, after the custom resources that empty the buckets have run."""
+        provider = Stack.of(self).node.find_child(AUTO_DELETE_PROVIDER_ID)
+        handler = provider.node.find_child("Handler")
+        assert isinstance(handler, CfnResource)
+        group = logs.LogGroup(
+            self,
+            "AutoDeleteObjectsLogs",
+            log_group_name=Fn.join("", ["/aws/lambda/", handler.ref]),
+            retention=logs.RetentionDays.TWO_WEEKS,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        for bucket in (self.bucket, self.access_logs_bucket):
+            bucket.node.find_child(AUTO_DELETE_RESOURCE_ID).node.add_dependency(group)
 
     def _table(self, removal: RemovalPolicy, prod: bool) -> dynamodb.Table:
         definition: dict[str, Any] = create_table_kwargs("unused")
@@ -106,6 +133,7 @@ class DataConstruct(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             lifecycle_rules=[s3.LifecycleRule(id="expire-access-logs", expiration=Duration.days(365))],
             removal_policy=removal,
+            auto_delete_objects=self.auto_delete_objects,
         )
         Validations.of(bucket).acknowledge(
             Acknowledgment(
@@ -159,6 +187,7 @@ class DataConstruct(Construct):
                 )
             ],
             removal_policy=removal,
+            auto_delete_objects=self.auto_delete_objects,
         )
         # EventBridge notifications set natively on the bucket: ``event_bridge_enabled=True`` would add a
         # custom-resource Lambda (with an AWS managed policy) just to call PutBucketNotificationConfiguration.

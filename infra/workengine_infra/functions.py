@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Tags, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -95,7 +95,8 @@ API = FunctionSpec(
             # a bundle too large for one transaction is removed again when its create fails
             "dynamodb:BatchWriteItem",
         ),
-        (t.GSI_ASSIGNEE, t.GSI_BUNDLES, t.GSI_ENTITY, t.GSI_TEMPLATE),
+        # POST /showcases/{name} runs the reminder sweep on the story's clock: it reads the due index
+        (t.GSI_ASSIGNEE, t.GSI_BUNDLES, t.GSI_ENTITY, t.GSI_TEMPLATE, t.GSI_DUE),
     ),
 )
 SWEEP = FunctionSpec(
@@ -235,6 +236,9 @@ class WorkEngineFunction(Construct):
             retry_attempts=c.ASYNC_RETRY_ATTEMPTS if dead_letter is not None else None,
             max_event_age=Duration.hours(c.ASYNC_MAX_EVENT_AGE_HOURS) if dead_letter is not None else None,
         )
+        # Marks the project's own functions (CDK adds provider functions of its own, e.g. the dev buckets'
+        # auto-delete): operators filter by it, and the tests tell the two apart by it.
+        Tags.of(self.function).add(c.FUNCTION_TAG_KEY, spec.construct_id)
         Validations.of(self.function).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-L1",
@@ -378,6 +382,9 @@ class FunctionsConstruct(Construct):
             ),
         )
         self._objects(self.api, exports, ("s3:GetObject",))
+        # POST /showcases/{name} checks each upload it PUTs at once (the artifact-uploaded function's
+        # check, run inline): HeadObject/GetObject of a version that may be absent needs ListBucket.
+        self._list(self.api, artifacts)
         self.api.allow(("sqs:SendMessage",), [messaging.jobs_queue.queue_arn])
         self.api.allow(("secretsmanager:GetSecretValue",), [data.pagination_secret.secret_arn])
         self.export_worker.allow(("secretsmanager:GetSecretValue",), [data.pagination_secret.secret_arn])

@@ -35,11 +35,21 @@ class Synthesized:
     def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
         return {key: value for key, value in self.resources.items() if value["Type"] == resource_type}
 
+    def functions(self) -> dict[str, dict[str, Any]]:
+        """The project's Lambda functions, told from CDK's provider functions by the project's tag."""
+        from tests.support.stack_moto import project_functions
+
+        return project_functions(self.resources)
+
     def validation_report(self) -> dict[str, Any]:
         return json.loads((self.outdir / "validation-report.json").read_text())
 
     def asset_dirs(self) -> list[Path]:
-        return sorted(path for path in self.outdir.glob("asset.*") if path.is_dir())
+        """The staged code assets of the project's functions (not those of CDK's provider functions)."""
+        hashes = {f["Properties"]["Code"]["S3Key"].removesuffix(".zip") for f in self.functions().values()}
+        return sorted(
+            path for path in self.outdir.glob("asset.*") if path.is_dir() and path.suffix[1:] in hashes
+        )
 
 
 def _synthesize(stage: str, outdir: Path) -> Synthesized:

@@ -45,6 +45,8 @@ TENANT = "acme"
 ADMIN = {"sub": "ada", "custom:tenant_id": TENANT, "custom:role": "admin"}
 MEMBER = {"sub": "mia", "custom:tenant_id": TENANT, "custom:role": "member"}
 PDF = b"%PDF-1.7 report\n" * 16
+SHOWCASE = "renewal-journey"  # the smallest showcase: one bundle
+SHOWCASE_TENANT = "showcase-co"
 SWEEP_AT = "2027-01-01T09:00:00Z"  # after the newsletter schedule's next occurrence (1st of the month)
 PLATFORM_SERVICES = ("logs", "xray")  # written by the Lambda service and the X-Ray daemon, not the code
 DESTINATION_ACTIONS = {
@@ -344,6 +346,17 @@ def api(lambdas: Lambdas, world: World) -> None:
     _ok(lambdas.api("PATCH", f"/bundles/{bundle_id}", {"status": "archived"}))
 
 
+def showcase(lambdas: Lambdas) -> None:
+    """The API function's ``POST /showcases/{name}``: the smallest showcase (one bundle) seeded
+    through the engine's services on the story's clock — evidence PUT to presigned URLs and checked at
+    once, assistant steps run inline, sweeps, approvals, snoozes, escalations — then asked for again."""
+    admin = {**ADMIN, "custom:tenant_id": SHOWCASE_TENANT}  # a tenant of its own: the others' lists stay
+    first = _ok(lambdas.api("POST", f"/showcases/{SHOWCASE}", claims=admin))["showcases"][SHOWCASE]
+    assert first["status"] == "seeded" and first["artifacts"] and first["assistant_jobs"], first
+    again = _ok(lambdas.api("POST", f"/showcases/{SHOWCASE}", claims=admin))["showcases"][SHOWCASE]
+    assert again["status"] == "already_seeded", again
+
+
 def stats_aggregator(lambdas: Lambdas, world: World) -> None:
     """The table's stream so far (bundles created, tasks changed, a bundle archived) plus a task done,
     delivered as the event source mapping does: counted changes, the task's bundle looked up."""
@@ -394,6 +407,8 @@ def recorded(dev: Synthesized) -> Iterator[tuple[MotoStack, dict[str, list[Need]
             api_setup(lambdas, world)
             for scenario in SCENARIOS.values():
                 scenario(lambdas, world)
+            # Last: a whole story in the table and its stream, which the other scenarios need not read.
+            showcase(lambdas)
         finally:
             aws.session().events.unregister("provide-client-params.*.*", unique_id="iam-recorder")
             deps.reset()
@@ -484,7 +499,7 @@ def _grants(stack: MotoStack, function_id: str) -> list[Grant]:
 
 
 def test_every_function_has_a_scenario(dev: Synthesized) -> None:
-    handlers = {f["Properties"]["Handler"] for f in dev.of_type("AWS::Lambda::Function").values()}
+    handlers = {f["Properties"]["Handler"] for f in dev.functions().values()}
     assert handlers - set(SCENARIOS) == set(), "add a scenario for each new function"
 
 

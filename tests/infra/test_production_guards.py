@@ -17,9 +17,7 @@ from workengine_infra.stack import StackConfig
 
 def function_of(synth: Synthesized, handler: str) -> tuple[str, dict[str, Any]]:
     ((key, function),) = [
-        (k, v)
-        for k, v in synth.of_type("AWS::Lambda::Function").items()
-        if v["Properties"]["Handler"] == handler
+        (k, v) for k, v in synth.functions().items() if v["Properties"]["Handler"] == handler
     ]
     return key, function
 

@@ -42,11 +42,7 @@ def only(resources: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
 
 
 def function_id(synth: Synthesized, handler: str) -> str:
-    matches = [
-        key
-        for key, value in synth.of_type("AWS::Lambda::Function").items()
-        if value["Properties"]["Handler"] == handler
-    ]
+    matches = [key for key, value in synth.functions().items() if value["Properties"]["Handler"] == handler]
     assert len(matches) == 1, handler
     return matches[0]
 
@@ -142,6 +138,40 @@ def test_prod_retains_data_and_protects_it_from_deletion(dev: Synthesized, prod:
     assert pool["DeletionPolicy"] == "Retain"
     assert pool["Properties"]["DeletionProtection"] == "ACTIVE"
     assert pool["Properties"]["MfaConfiguration"] == "ON"  # dev acknowledges COG2, prod does not need to
+
+
+def cdk_provider_functions(synth: Synthesized) -> dict[str, dict[str, Any]]:
+    """Functions CDK adds for its own custom resources (not the project's: no project tag)."""
+    project = synth.functions()
+    return {k: v for k, v in synth.of_type("AWS::Lambda::Function").items() if k not in project}
+
+
+def role_of(function: dict[str, Any]) -> str:
+    return str(function["Properties"]["Role"]["Fn::GetAtt"][0])
+
+
+def test_dev_empties_its_buckets_on_destroy_and_prod_keeps_them(dev: Synthesized, prod: Synthesized) -> None:
+    # Given dev: each bucket has an auto-delete custom resource, served by CDK's one provider function
+    auto_deletes = dev.of_type("Custom::S3AutoDeleteObjects").values()
+    assert {d["Properties"]["BucketName"]["Ref"] for d in auto_deletes} == set(dev.of_type("AWS::S3::Bucket"))
+    (provider_id,) = {d["Properties"]["ServiceToken"]["Fn::GetAtt"][0] for d in auto_deletes}
+    # which is the only function in the template that is not the project's
+    assert set(cdk_provider_functions(dev)) == {provider_id}
+    assert not [k for k, v in dev.of_type("AWS::S3::Bucket").items() if v["DeletionPolicy"] != "Delete"]
+    # and logs with the dev retention into a group destroyed with the stack, after the buckets are emptied
+    (group_id,) = [
+        k for k, g in dev.of_type("AWS::Logs::LogGroup").items()
+        if referenced_ids(g["Properties"].get("LogGroupName")) == {provider_id}
+    ]  # fmt: skip
+    group = dev.resources[group_id]
+    assert group["Properties"]["RetentionInDays"] == c.LOG_RETENTION_DAYS_DEV
+    assert group["DeletionPolicy"] == "Delete"
+    assert all(group_id in d["DependsOn"] for d in dev.of_type("Custom::S3AutoDeleteObjects").values())
+    # Then prod keeps its buckets, objects included: no auto-delete and no function but the project's
+    assert not prod.of_type("Custom::S3AutoDeleteObjects")
+    assert not cdk_provider_functions(prod)
+    assert prod.of_type("AWS::S3::Bucket")
+    assert all(b["DeletionPolicy"] == "Retain" for b in prod.of_type("AWS::S3::Bucket").values())
 
 
 def artifacts_bucket(synth: Synthesized) -> tuple[str, dict[str, Any]]:
@@ -253,7 +283,7 @@ def test_user_pool_carries_tenant_and_role_which_users_cannot_write(dev: Synthes
 
 # ---- functions ------------------------------------------------------------------------------------------
 def test_functions_are_python312_arm64_traced_with_json_logs(dev: Synthesized) -> None:
-    functions = dev.of_type("AWS::Lambda::Function")
+    functions = dev.functions()
     assert {f["Properties"]["Handler"] for f in functions.values()} == HANDLERS
     for key, function in functions.items():
         props = function["Properties"]
@@ -269,7 +299,7 @@ def test_functions_are_python312_arm64_traced_with_json_logs(dev: Synthesized) -
 
 def test_every_workengine_variable_is_a_setting(dev: Synthesized, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given each function's WORKENGINE_* variables with recognisable values
-    for key, function in dev.of_type("AWS::Lambda::Function").items():
+    for key, function in dev.functions().items():
         variables = {
             name: value
             for name, value in function["Properties"]["Environment"]["Variables"].items()
@@ -616,7 +646,15 @@ def test_no_wildcard_actions_and_wildcard_resources_only_for_xray(dev: Synthesiz
                 else:
                     # every other resource is one of this stack's (or a Bedrock model ARN, when enabled)
                     assert referenced_ids(resource) & in_stack, (key, resource)
-    assert not [r for r in dev.of_type("AWS::IAM::Role").values() if r["Properties"].get("ManagedPolicyArns")]
+    # No managed policies, but on the role of CDK's auto-delete provider (dev only): its basic execution
+    # role lets it write its own logs.
+    managed = {k: r["Properties"]["ManagedPolicyArns"] for k, r in dev.of_type("AWS::IAM::Role").items()
+               if r["Properties"].get("ManagedPolicyArns")}  # fmt: skip
+    provider_roles = {role_of(f) for f in cdk_provider_functions(dev).values()}
+    assert set(managed) == provider_roles
+    assert all(
+        "AWSLambdaBasicExecutionRole" in json.dumps(arns) and len(arns) == 1 for arns in managed.values()
+    )
 
 
 def test_each_function_gets_only_the_grants_it_needs(dev: Synthesized) -> None:
@@ -636,7 +674,8 @@ def test_each_function_gets_only_the_grants_it_needs(dev: Synthesized) -> None:
     # email: the notifier, and the sweep (email after quiet hours, daily digests)
     assert [a for a in everyone if "ses:SendEmail" in a] == [sweep, notifier]
     assert [a for a in everyone if "cognito-idp:ListUsers" in a] == [sweep, notifier]
-    assert [a for a in everyone if "s3:ListBucket" in a] == [uploaded, export]
+    # reads of keys that may be absent: upload checks (also the API's showcases) and exports
+    assert [a for a in everyone if "s3:ListBucket" in a] == [api, uploaded, export]
     assert [a for a in everyone if "events:PutEvents" in a] == [sweep, sweep_worker]
     assert [a for a in everyone if "lambda:InvokeFunction" in a] == [api]
     # The secret signs next_token values (API) and export manifests (export worker)
@@ -699,22 +738,52 @@ def test_alarms_cover_errors_throttles_dlqs_and_api_5xx(dev: Synthesized) -> Non
             ids for value in dims.values() for ids in referenced_ids(value)
         )
         assert props["AlarmActions"], target
-    function_ids = set(dev.of_type("AWS::Lambda::Function"))
+    function_ids = set(dev.functions())
     assert by_metric["Errors"] == function_ids
     assert by_metric["Throttles"] == function_ids
-    dlq_ids = {k for k, v in dev.of_type("AWS::SQS::Queue").items() if "RedrivePolicy" not in v["Properties"]}
-    # jobs, export, sweep target, upload-rule target, sweep function, artifact-uploaded function, sweep work,
-    # event triggers, statistics stream, notifier
-    assert len(dlq_ids) == 10
+    # Every queue something dead-letters into (a queue's redrive, a function's or a rule target's DLQ, a
+    # stream mapping's on-failure destination) is alarmed, and those are all the queues without a redrive.
+    dlq_ids = dead_letter_targets(dev)
+    assert dlq_ids == {
+        k for k, v in dev.of_type("AWS::SQS::Queue").items() if "RedrivePolicy" not in v["Properties"]
+    }
     assert by_metric["ApproximateNumberOfMessagesVisible"] == dlq_ids
     assert by_metric["IteratorAge"] == {function_id(dev, c.STATS_AGGREGATOR_HANDLER)}
     assert "5xx" in by_metric
 
 
-def test_every_log_group_has_retention(dev: Synthesized) -> None:
-    groups = dev.of_type("AWS::Logs::LogGroup")
-    assert len(groups) == len(dev.of_type("AWS::Lambda::Function")) + 1  # each function + API access logs
-    assert all(g["Properties"].get("RetentionInDays") for g in groups.values())
+def dead_letter_targets(synth: Synthesized) -> set[str]:
+    """Logical IDs of the queues the template sends failed messages, invocations or batches to."""
+    found: set[str] = set()
+    for resource in synth.resources.values():
+        props = resource.get("Properties", {})
+        found |= referenced_ids(props.get("RedrivePolicy", {}).get("deadLetterTargetArn"))
+        found |= referenced_ids(props.get("DeadLetterConfig", {}).get("TargetArn"))  # functions
+        found |= referenced_ids([t.get("DeadLetterConfig", {}).get("Arn") for t in props.get("Targets", [])])
+        found |= referenced_ids(props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"))
+    return found
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_every_function_logs_into_a_group_with_retention(stage: str, request: pytest.FixtureRequest) -> None:
+    synth: Synthesized = request.getfixturevalue(stage)
+    groups = synth.of_type("AWS::Logs::LogGroup")
+    # Given each function's log group: the project's name theirs; CDK's provider has one named after it
+    logged = {
+        key: function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        for key, function in synth.functions().items()
+    }
+    for key in cdk_provider_functions(synth):
+        (logged[key],) = [
+            k for k, g in groups.items() if referenced_ids(g["Properties"].get("LogGroupName")) == {key}
+        ]
+    (stage_resource,) = synth.of_type("AWS::ApiGatewayV2::Stage").values()
+    access_logs = stage_resource["Properties"]["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][0]
+    # Then those (and the API's access logs) are all the log groups, each with a retention
+    assert len(set(logged.values())) == len(synth.of_type("AWS::Lambda::Function"))
+    assert set(groups) == {*logged.values(), access_logs}
+    retention = c.LOG_RETENTION_DAYS_PROD if stage == c.PROD_STAGE else c.LOG_RETENTION_DAYS_DEV
+    assert {g["Properties"].get("RetentionInDays") for g in groups.values()} == {retention}
 
 
 def test_outputs_name_what_clients_and_operators_need(dev: Synthesized) -> None:

@@ -15,6 +15,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from workengine.dal.table import create_table_kwargs
+from workengine_infra.constants import FUNCTION_TAG_KEY
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's default account
@@ -25,6 +26,17 @@ CREDENTIALS = {
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
 }
+
+
+def is_project_function(resource: dict[str, Any]) -> bool:
+    """One of the project's Lambda functions (they carry the project's function tag); CDK's provider
+    functions, such as the dev buckets' auto-delete, do not."""
+    tags = resource.get("Properties", {}).get("Tags", [])
+    return resource["Type"] == "AWS::Lambda::Function" and any(t["Key"] == FUNCTION_TAG_KEY for t in tags)
+
+
+def project_functions(resources: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {key: value for key, value in resources.items() if is_project_function(value)}
 
 
 def free_port() -> int:
@@ -81,7 +93,8 @@ class MotoStack:
         return dict(self.template.get("Resources", {}))
 
     def functions(self) -> dict[str, dict[str, Any]]:
-        return {k: v for k, v in self.resources.items() if v["Type"] == "AWS::Lambda::Function"}
+        """The project's functions (not CDK's provider functions)."""
+        return project_functions(self.resources)
 
     def resolve(self, value: Any) -> str:
         """A ``Ref``/``Fn::GetAtt`` (or literal) in the template, as a string on the moto backend.

@@ -11,6 +11,8 @@ import ipaddress
 import os
 from urllib.parse import urlsplit
 
+from workengine_tools.cli.tool_settings import ToolSettings
+
 LOCAL_REGION = "us-east-1"
 
 
@@ -25,11 +27,12 @@ def is_loopback(endpoint_url: str) -> bool:
         return False
 
 
-def use_endpoint(endpoint_url: str | None) -> None:
-    """Send every AWS client of this process to ``endpoint_url``, or to ``AWS_ENDPOINT_URL`` when it is
-    None. A local endpoint (given here, or a loopback one from the environment) gets a default region and
-    dummy credentials, which moto accepts; without an endpoint the standard chain applies (real AWS)."""
-    endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+def use_endpoint(endpoint_url: str | None, settings: ToolSettings | None = None) -> None:
+    """Send every AWS client of this process to ``endpoint_url``, or to ``AWS_ENDPOINT_URL`` (read through
+    ``settings``, the environment's by default) when it is None. A local endpoint (given here, or a
+    loopback one from the environment) gets a default region and dummy credentials, which moto accepts;
+    without an endpoint the standard chain applies (real AWS)."""
+    endpoint = endpoint_url or (settings or ToolSettings.from_environment()).aws_endpoint_url
     if not endpoint:
         return
     os.environ["AWS_ENDPOINT_URL"] = endpoint
