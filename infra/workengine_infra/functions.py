@@ -1,6 +1,6 @@
-"""Functions: seven Lambda functions sharing one asset, each with its own role, log group and only the
-grants it needs (explicit statements: exact actions, resources scoped to our table, indexes, object
-prefixes, queue, bus, secret and function)."""
+"""Functions: the project's Lambda functions, one per entry module and each tagged `workengine:function`,
+sharing one asset, each with its own role, log group and only the grants it needs (explicit statements:
+exact actions, resources scoped to our table, indexes, object prefixes, queue, bus, secret and function)."""
 
 from __future__ import annotations
 
